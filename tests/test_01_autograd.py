@@ -1,0 +1,55 @@
+from book import cell, cells, errors, figures, tags, text
+
+
+def test_two_scalar_tensors_that_require_grad(nb):
+    assert text(cell(nb, "var_1 = torch.tensor(3.0")) == "(tensor(3., requires_grad=True), tensor(4., requires_grad=True))"
+
+
+def test_torch_Tensor_reads_a_number_as_a_size(nb, values):
+    printed = text(cell(nb, "from_function = torch.tensor(3)"))
+    assert "torch.tensor(3): torch.Size([]) torch.int64" in printed
+    assert "torch.Tensor(3): torch.Size([3]) torch.float32" in printed
+    assert values["class_len"] == 3
+
+
+def test_a_scalar_has_zero_dimensions_not_a_1x1_matrix(nb, values):
+    assert text(cell(nb, "var_1.shape, var_1.ndim")) == "(torch.Size([]), 0)"
+    assert text(cell(nb, "matrix = torch.tensor([[3.0]])")) == "(torch.Size([1, 1]), 2)"
+    assert values["scalar_ndim"] == 0
+
+
+def test_integer_tensor_with_requires_grad_raises(nb):
+    integer = cell(nb, "torch.tensor(3, requires_grad=True)")
+    assert "raises-exception" in tags(integer)
+    assert errors(integer) == ["RuntimeError"]
+
+
+def test_product_is_12_with_MulBackward0(nb, values):
+    assert text(cell(nb, "var_mult = var_1 * var_2")) == "tensor(12., grad_fn=<MulBackward0>)"
+    assert values["product"] == 12
+
+
+def test_12_is_5_away_from_7(nb, values):
+    assert text(cell(nb, "diff = var_mult - 7")) == "tensor(5., grad_fn=<SubBackward0>)"
+    assert values["diff"] == 5
+
+
+def test_unit_nudges_move_the_product_by_the_gradients(values):
+    assert (values["nudge_1"], values["nudge_2"]) == (values["grad_1"], values["grad_2"]) == (4, 3)
+
+
+def test_backward_gives_gradients_4_and_3(nb):
+    assert text(cell(nb, "(var_1.grad, var_2.grad)")) == "(tensor(4.), tensor(3.))"
+
+
+def test_second_backward_accumulates_to_8_and_6_and_clearing_resets(nb, values):
+    assert (values["acc_1"], values["acc_2"]) == (8, 6)
+    first, second = cells(nb, "diff.backward()")
+    assert errors(first) == [] and errors(second) == ["RuntimeError"]  # the graph was freed by the first pass
+    assert text(cell(nb, "var_1.grad = None")) == "(tensor(4.), tensor(3.))"
+
+
+def test_graph_is_walked_and_drawn(nb):
+    walked = text(cell(nb, "names = {id(var_1)"))
+    assert walked.split() == "SubBackward0 MulBackward0 AccumulateGrad → var_1.grad AccumulateGrad → var_2.grad".split()
+    assert len(figures(cell(nb, "import matplotlib.pyplot as plt"))) == 1

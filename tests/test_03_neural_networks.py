@@ -1,0 +1,34 @@
+from book import cell, figures, text
+
+
+def test_linear_layer_shapes_explain_20_and_30(nb):
+    assert text(cell(nb, "layer = nn.Linear(20, 30)")) == "torch.Size([128, 30])"
+    assert text(cell(nb, "layer.weight.shape, layer.bias.shape")) == "(torch.Size([30, 20]), torch.Size([30]))"
+    assert text(cell(nb, "torch.allclose(outputs")) == "True"
+
+
+def test_every_gradient_has_its_parameters_shape(nb):
+    printed = text(cell(nb, "(output.sum() - 12).backward()"))
+    for shapes in ["weight.grad (30, 20), bias.grad (30,)", "weight.grad (10, 30), bias.grad (10,)",
+                   "weight.grad (1, 10), bias.grad (1,)"]:
+        assert shapes in printed
+
+
+def test_parameter_count_is_glued(values):
+    assert values["n_parameters"] == (20 * 30 + 30) + (30 * 10 + 10) + (10 * 1 + 1)
+    assert values["n_tensors"] == 6
+
+
+def test_the_network_is_trained_until_its_outputs_sum_to_12(nb, values):
+    assert abs(values["final_sum"] - 12) < 1e-2
+    assert abs(values["first_sum"] - 12) > 1
+    assert len(figures(cell(nb, "fig, ax = plt.subplots(figsize=(7, 3))\nax.plot(sums)"))) == 1
+
+
+def test_stacked_linear_layers_collapse_into_one(values):
+    assert values["largest_gap"] < 1e-5
+    assert values["single_parameters"] == 21
+
+
+def test_relu_network_is_plotted_against_the_linear_stack(nb):
+    assert len(figures(cell(nb, "with_relu = nn.Sequential("))) == 1
