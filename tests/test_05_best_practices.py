@@ -25,4 +25,4 @@ def test_training_resumes_where_it_stopped(values):
 
 
 def test_loading_into_the_wrong_shape_fails_loudly(nb):
-    assert errors(cell(nb, "wider = nn.Sequential(")) == ["RuntimeError"]
+    assert errors(cell(nb, "%xmode Minimal\nwider = nn.Sequential(")) == ["RuntimeError"]
