@@ -4,6 +4,7 @@ import re
 import shutil
 import subprocess
 
+import nbformat
 import pytest
 
 from book import BIN, CHAPTERS, ROOT, code_cells, errors, execute, figures, glued, make, page, tags, words
@@ -38,6 +39,22 @@ def test_every_number_in_the_prose_is_glued_from_this_run(book, chapter):
     assert len(pasted) == len(names)
     assert all(span.get_text().strip() for span in pasted)
     assert set(names) <= set(glued(execute(chapter)))
+
+
+def results(notebook):
+    """Each code cell's displayed values, figures and errors. Printed streams are left out: myst-nb's merge_streams
+    rewrites them in the copy the build saves."""
+    return [
+        [output.get("data") or (output.get("ename"), output.get("evalue"))
+         for output in code_cell.outputs if output.output_type != "stream"]
+        for code_cell in code_cells(notebook)
+    ]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_the_build_and_an_independent_run_give_identical_outputs(book, chapter):
+    built = nbformat.read(book / "jupyter_execute" / "chapters" / f"{chapter}.ipynb", as_version=4)
+    assert results(built) == results(execute(chapter))
 
 
 @pytest.fixture(scope="module")
