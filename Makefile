@@ -20,7 +20,8 @@ test: $(VENV)/.test-installed node_modules/.package-lock.json
 
 serve:
 	@test -f _build/html/index.html || { echo "No built book in _build/html: run 'make book' first." >&2; exit 1; }
-	$(PYTHON) -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)
+	$(PYTHON) -m http.server --bind 127.0.0.1 --directory _build/html $(PORT) \
+		|| { echo "Could not serve on port $(PORT) (in use?): try 'make serve PORT=8001'." >&2; exit 1; }
 
 clean:
 	rm -rf _build

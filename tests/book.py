@@ -5,6 +5,7 @@ The tests assert facts on real executed outputs, so they never re-implement a ch
 
 import ast
 import functools
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,8 +18,9 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted(path.stem for path in (ROOT / "chapters").glob("[0-9][0-9]-*.md"))
 HTML = ROOT / "_build" / "html" / "chapters"
-BIN = Path(sys.executable).parent  # the virtual environment the tests run in
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+# The tests' own virtual environment first on PATH, so that a plain `jupyter-book` is the one the book pins.
+ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
 
 
 def make(*arguments, cwd=ROOT):

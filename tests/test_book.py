@@ -7,7 +7,7 @@ import subprocess
 import nbformat
 import pytest
 
-from book import BIN, CHAPTERS, ROOT, code_cells, errors, execute, figures, glued, make, page, tags, words
+from book import CHAPTERS, ENV, ROOT, code_cells, errors, execute, figures, glued, make, page, tags, words
 
 GLUE_ROLE = re.compile(r"\{glue:text\}`([^`:]+)")
 
@@ -57,29 +57,37 @@ def test_the_build_and_an_independent_run_give_identical_outputs(book, chapter):
     assert results(built) == results(execute(chapter))
 
 
-@pytest.fixture(scope="module")
-def broken_book(tmp_path_factory):
-    """A fixture book whose one chapter has an unexpected error, built with the real _config.yml."""
-    folder = tmp_path_factory.mktemp("broken") / "book"
-    shutil.copytree(ROOT / "tests" / "fixtures" / "broken-book", folder)
+# Each fixture chapter breaks the book in one way; the build log must say where and why.
+BROKEN = {
+    "cell-error": ["undefined_name_in_broken_chapter + fine", "NameError"],  # the cell's source, the cause
+    "missing-glue": ["No key 'question_never_glued' found in glue data"],
+    "stray-stderr": ["stderr was found in the cell outputs of cell"],
+}
+
+
+def book_with(chapter, folder):
+    """A one-chapter book around a fixture chapter, with the real _config.yml."""
+    (folder / "chapters").mkdir(parents=True)
+    shutil.copy(ROOT / "tests" / "fixtures" / "broken-chapters" / f"{chapter}.md", folder / "chapters")
     shutil.copy(ROOT / "_config.yml", folder)
     shutil.copytree(ROOT / "assets", folder / "assets")
+    (folder / "_toc.yml").write_text(f"format: jb-book\nroot: chapters/{chapter}\n")
     return folder
 
 
-def assert_names_chapter_cell_and_cause(result):
+def assert_fails_naming(result, chapter):
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "chapters/01-broken.md" in output
-    assert "undefined_name_in_broken_chapter + fine" in output  # the failing cell's source
-    assert "NameError" in output
+    assert f"chapters/{chapter}.md" in output
+    for expected in BROKEN[chapter]:
+        assert expected in output
 
 
-def test_broken_chapter_fails_the_readme_build_and_names_chapter_cell_and_cause(broken_book):
-    assert_names_chapter_cell_and_cause(make("book", f"BOOK={broken_book}"))
+@pytest.mark.parametrize("chapter", BROKEN)
+def test_a_broken_chapter_fails_the_readme_build_and_the_log_says_where_and_why(chapter, tmp_path):
+    assert_fails_naming(make("book", f"BOOK={book_with(chapter, tmp_path)}"), chapter)
 
 
-def test_broken_chapter_fails_even_a_plain_jupyter_book_build(broken_book):
-    shutil.rmtree(broken_book / "_build", ignore_errors=True)
-    plain = subprocess.run([BIN / "jupyter-book", "build", broken_book], capture_output=True, text=True)
-    assert_names_chapter_cell_and_cause(plain)
+def test_a_cell_error_fails_even_a_plain_jupyter_book_build(tmp_path):
+    plain = ["jupyter-book", "build", book_with("cell-error", tmp_path)]
+    assert_fails_naming(subprocess.run(plain, capture_output=True, text=True, env=ENV), "cell-error")
