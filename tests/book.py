@@ -5,9 +5,8 @@ The tests assert facts on real executed outputs, so they never re-implement a ch
 
 import ast
 import functools
-import os
+import json
 import subprocess
-import sys
 from pathlib import Path
 
 import jupytext
@@ -18,14 +17,13 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted(path.stem for path in (ROOT / "chapters").glob("[0-9][0-9]-*.md"))
 HTML = ROOT / "_build" / "html" / "chapters"
+BUILT = ROOT / "_build" / "jupyter_execute" / "chapters"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
-# The tests' own virtual environment first on PATH, so that a plain `jupyter-book` is the one the book pins.
-ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
 
 
-def make(*arguments, cwd=ROOT):
+def make(*arguments):
     """Run one of the README's make targets; return the finished process with its output as text."""
-    return subprocess.run(["make", *arguments], cwd=cwd, capture_output=True, text=True)
+    return subprocess.run(["make", *arguments], cwd=ROOT, capture_output=True, text=True)
 
 
 @functools.cache
@@ -81,13 +79,20 @@ def figures(code_cell):
 
 def glued(notebook):
     """The values a chapter handed to its prose with myst_nb.glue, as Python values."""
-    values = {}
-    for code_cell in code_cells(notebook):
-        for output in code_cell.outputs:
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name:
-                values[name] = ast.literal_eval(output.data["text/plain"])
-    return values
+    return glue_values(output for code_cell in code_cells(notebook) for output in code_cell.outputs)
+
+
+def built_glue(chapter):
+    """The values that the build glued into a chapter's page (myst-nb saves them even when it used its cache)."""
+    return glue_values(json.loads((BUILT / f"{chapter}.glue.json").read_text()).values())
+
+
+def glue_values(outputs):
+    return {
+        output["metadata"]["scrapbook"]["name"]: ast.literal_eval(output["data"]["text/plain"])
+        for output in outputs
+        if "scrapbook" in output.get("metadata", {})
+    }
 
 
 def page(chapter):
