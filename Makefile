@@ -10,7 +10,7 @@ BOOK ?= .
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test serve clean
+.PHONY: book test serve clean notebooks
 
 book: $(VENV)/.book-installed
 	$(BIN)/jupyter-book build $(BOOK) --warningiserror --nitpick --keep-going
@@ -37,3 +37,16 @@ $(VENV)/.test-installed: tests/requirements.txt $(VENV)/.book-installed
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
+
+# The Colab/Binder notebook next to each chapter, with the values glued by the build written into its prose.
+notebooks: book $(VENV)/.test-installed
+	$(BIN)/python booktools.py notebooks
+
+# A reader's kernel for the tests: only what Binder installs, plus ipykernel. Made afresh, so nothing lingers.
+# The --extra-index-url line is Binder's: offline, pip would wait on it; elsewhere PIP_EXTRA_INDEX_URL serves.
+READER := .venv-reader
+$(READER)/.installed: binder/requirements.txt requirements.txt
+	rm -rf $(READER) && $(PYTHON) -m venv $(READER)
+	{ grep -v '^-' binder/requirements.txt; grep '^ipykernel==' requirements.txt; } > $(READER)/requirements.txt
+	$(READER)/bin/python -m pip install --quiet -r $(READER)/requirements.txt
+	touch $@
