@@ -2,6 +2,7 @@
 #   make book   build the book into _build/html (executes every chapter; warnings are errors)
 #   make test   run the test suite (builds the book first if needed)
 #   make serve  preview the built book on http://127.0.0.1:$(PORT)
+#   make live   the same, with live code on a private local Jupyter kernel (Ctrl-C stops both)
 
 PYTHON ?= python3
 PORT ?= 8000
@@ -9,19 +10,28 @@ PORT ?= 8000
 BOOK ?= .
 VENV := .venv
 BIN := $(VENV)/bin
+# thebe (live code) and MathJax, served from the site itself so that nothing loads from a CDN.
+VENDORED := thebe@0.9.3 mathjax@3.2.2
+VENDOR := _build/vendor
+# The browser the tests drive (on GitHub's runners: CHROMIUM=/usr/bin/google-chrome).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
 
-.PHONY: book test serve clean notebooks
+.PHONY: book test serve live clean notebooks
 
-book: $(VENV)/.book-installed
+book: $(VENV)/.book-installed $(VENDOR)/.unpacked
 	$(BIN)/jupyter-book build $(BOOK) --warningiserror --nitpick --keep-going
 
-test: $(VENV)/.test-installed node_modules/.package-lock.json
+test: $(VENV)/.test-installed node_modules/.package-lock.json $(CHROMIUM)
 	$(BIN)/python -m pytest tests
 
 serve:
 	@test -f _build/html/index.html || { echo "No built book in _build/html: run 'make book' first." >&2; exit 1; }
 	$(PYTHON) -m http.server --bind 127.0.0.1 --directory _build/html $(PORT) \
 		|| { echo "Could not serve on port $(PORT) (in use?): try 'make serve PORT=8001'." >&2; exit 1; }
+
+live: book
+	$(BIN)/python booktools.py live --port $(PORT)
 
 clean:
 	rm -rf _build
@@ -37,6 +47,19 @@ $(VENV)/.test-installed: tests/requirements.txt $(VENV)/.book-installed
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
+
+# Only the packages' built files, from their npm tarballs: `npm install thebe` would add 600 MB of its build tools.
+$(VENDOR)/.unpacked: Makefile
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
+	cd $(VENDOR) && for package in $(VENDORED); do \
+		tarball=$$(npm pack --silent $$package) && mkdir $${package%@*} \
+		&& tar xzf $$tarball -C $${package%@*} --strip-components=1 && rm $$tarball || exit 1; \
+	done
+	touch $@
+
+$(CHROMIUM):
+	@echo "The browser tests need Chromium at $(CHROMIUM): installing Debian's (or set CHROMIUM=...)." >&2
+	apt-get update -qq && apt-get install -y -qq chromium
 
 # The Colab/Binder notebook next to each chapter, with the values glued by the build written into its prose.
 notebooks: book $(VENV)/.test-installed

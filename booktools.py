@@ -6,13 +6,28 @@
 """
 
 import argparse
+import contextlib
+import errno
+import functools
+import http.server
 import json
+import os
 import re
+import secrets
+import signal
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import nbformat
 import yaml
+from docutils import nodes
 from myst_nb.core.variables import format_plain_text
+from sphinx.errors import ExtensionError
 
 
 # --- Colab and Binder notebooks -------------------------------------------------------------------
@@ -118,7 +133,162 @@ def write_notebooks():
 
 # --- Live code (Sphinx extension) -----------------------------------------------------------------
 
+# thebe and MathJax, unpacked from their npm tarballs by `make book` (only their built files; no node_modules).
+VENDOR = ROOT / "_build" / "vendor"
+
+
+def setup(app):
+    # sphinx-book-theme's Live Code button calls initThebe(), which live-code.js defines; the theme expects this
+    # setting (sphinx-thebe's name) and fills in the repository, which is where Binder starts a kernel.
+    app.add_config_value("thebe_config", {}, "html")
+    app.connect("builder-inited", add_live_code_files)
+    app.connect("html-page-context", live_code_on_pages_with_code, priority=600)  # after the theme's buttons
+    app.connect("build-finished", copy_site_files)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def add_live_code_files(app):
+    missing = [name for name in ("thebe", "mathjax") if not (VENDOR / name / "package.json").exists()]
+    if missing:
+        raise ExtensionError(f"{' and '.join(missing)} not found in {VENDOR}: build with `make book`, which unpacks "
+                             "them from npm")
+    app.config.html_static_path.append(str(ROOT / "assets" / "live-code"))
+
+
+def live_code_on_pages_with_code(app, pagename, templatename, context, doctree):
+    if doctree is None:
+        return
+    if any("cell" in node["classes"] for node in doctree.findall(nodes.container)):
+        app.add_js_file("live-code.js", loading_method="defer")
+        app.add_css_file("live-code.css")
+    elif "header_buttons" in context:
+        # Nothing to run on this page: no Binder, Colab or Live Code buttons.
+        context["header_buttons"] = [b for b in context["header_buttons"] if b.get("label") != "launch-buttons"]
+
+
+def copy_site_files(app, exception):
+    if exception or app.builder.format != "html":
+        return
+    static = Path(app.outdir) / "_static"
+    shutil.copytree(VENDOR / "thebe" / "lib", static / "vendor" / "thebe", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("*.map", "types"))
+    mathjax = VENDOR / "mathjax" / "es5"
+    (static / "vendor" / "mathjax").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(mathjax / "tex-chtml.js", static / "vendor" / "mathjax")
+    shutil.copytree(mathjax / "output" / "chtml" / "fonts" / "woff-v2",
+                    static / "vendor" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2", dirs_exist_ok=True)
+    repository = app.config.thebe_config["repository_url"].removeprefix("https://github.com/").strip("/")
+    binder = {
+        "repo": repository,
+        "ref": app.config.thebe_config["repository_branch"],
+        "binderUrl": app.config.html_theme_options["launch_buttons"]["binderhub_url"],
+        "repoProvider": "github",
+    }
+    (static / "live-code.json").write_text(json.dumps({"binder": binder}, indent=1) + "\n")
+    # The download button offers the chapter's Colab-ready notebook, not myst-nb's copy with the glue cells.
+    for docname in app.env.found_docs:
+        notebook = Path(app.env.doc2path(docname)).with_suffix(".ipynb")
+        if notebook.exists():
+            shutil.copy2(notebook, Path(app.outdir) / "_sources" / f"{docname}.ipynb")
+
+
 # --- Local live-code server -----------------------------------------------------------------------
+
+SITE = ROOT / "_build" / "html"
+
+
+def free_port(preferred):
+    """The preferred port if it is free on 127.0.0.1, else one the system picks (0 means: any)."""
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError as error:
+                if error.errno != errno.EADDRINUSE:
+                    raise
+                continue
+            return probe.getsockname()[1]
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """The built book, plus the kernel's address and token at the one URL live-code.js asks."""
+
+    live_code = ""  # set by live()
+
+    def do_GET(self):
+        if self.path.split("?")[0].endswith("/_static/live-code.json"):
+            # Only for pages of this site: a foreign page cannot read a cross-origin response, and a foreign host
+            # name that resolves to 127.0.0.1 (DNS rebinding) is refused here.
+            if self.headers.get("Host") != f"127.0.0.1:{self.server.server_port}":
+                return self.send_error(403, "Live code is served to http://127.0.0.1 only")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            self.wfile.write(self.live_code.encode())
+            return
+        super().do_GET()
+
+    def log_message(self, format, *args):
+        pass  # one line per request drowns the kernel server's messages
+
+
+def start_kernel_server(port, origin, token):
+    """`jupyter server` on loopback only, for the book's origin only; the token goes through the environment,
+    never the command line, which other users of the machine can read."""
+    command = [
+        sys.executable, "-m", "jupyter_server",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        "--ServerApp.open_browser=False", f"--ServerApp.allow_origin={origin}",
+        f"--ServerApp.root_dir={ROOT}",
+        # Kernels of closed pages go away after half an hour idle.
+        "--MappingKernelManager.cull_idle_timeout=1800", "--MappingKernelManager.cull_interval=60",
+        "--ServerApp.log_level=WARN",
+    ]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    # Its own session: a Ctrl-C in the terminal reaches only us (jupyter server would stop to ask "Shutdown?").
+    server = subprocess.Popen(command, env={**os.environ, "JUPYTER_TOKEN": token}, start_new_session=True)
+    status = urllib.request.Request(f"http://127.0.0.1:{port}/api/status",
+                                    headers={"Authorization": f"token {token}"})
+    for _ in range(300):
+        if server.poll() is not None:
+            sys.exit(f"The Jupyter kernel server stopped (exit code {server.returncode}); see its messages above.")
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(status, timeout=1)
+            return server
+        time.sleep(0.1)
+    server.terminate()
+    sys.exit("The Jupyter kernel server did not answer within 30 s.")
+
+
+def live(port):
+    """Serve the built book on 127.0.0.1 with live code on a private local kernel server, until Ctrl-C."""
+    if not (SITE / "index.html").exists():
+        sys.exit(f"No built book in {SITE}: run `make live`, which builds it first.")
+    site_port, kernel_port = free_port(port), free_port(0)
+    if site_port != port:
+        print(f"Port {port} is in use; serving the book on port {site_port} instead.")
+    origin, token = f"http://127.0.0.1:{site_port}", secrets.token_urlsafe(32)
+    kernels = start_kernel_server(kernel_port, origin, token)
+    SiteHandler.live_code = json.dumps({"server": {"baseUrl": f"http://127.0.0.1:{kernel_port}/", "token": token}})
+    book = http.server.ThreadingHTTPServer(("127.0.0.1", site_port), functools.partial(SiteHandler, directory=SITE))
+    print(f"The book, with live code on a local kernel: {origin}/  (Ctrl-C stops both servers)", flush=True)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops as cleanly as Ctrl-C
+    try:
+        book.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        book.server_close()
+        kernels.terminate()  # jupyter server shuts its kernels down on SIGTERM
+        try:
+            kernels.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            kernels.kill()
+        print("Stopped the book and its kernel server.")
+
 
 # --- Command line ---------------------------------------------------------------------------------
 
@@ -127,5 +297,8 @@ if __name__ == "__main__":
     commands = parser.add_subparsers(required=True, metavar="command")
     # One line per command: its function, called with the command's options as keyword arguments.
     commands.add_parser("notebooks", help=write_notebooks.__doc__).set_defaults(run=write_notebooks)
+    live_command = commands.add_parser("live", help=live.__doc__)
+    live_command.set_defaults(run=live)
+    live_command.add_argument("--port", type=int, default=8000)
     options = vars(parser.parse_args())
     options.pop("run")(**options)

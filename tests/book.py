@@ -6,8 +6,13 @@ The tests assert facts on real executed outputs, so they never re-implement a ch
 import ast
 import functools
 import json
+import os
+import signal
+import socket
 import subprocess
+import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jupytext
 import nbclient
@@ -103,3 +108,91 @@ def page(chapter):
 def words(soup):
     """The visible text of a page or element, with white space folded."""
     return " ".join(soup.get_text(" ").split())
+
+
+# --- The site in a real browser --------------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# The flags our machines need for headless Chromium; the last three stop it calling Google's services.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def port_open(port):
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def watch(page):
+    """Everything that goes wrong on a page from now on: console errors, uncaught exceptions, failed or refused
+    responses, and any request to a host other than 127.0.0.1 (an offline reader could not load it)."""
+    problems = []
+    page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
+    page.on("pageerror", lambda error: problems.append(f"exception: {error}"))
+    page.on("response", lambda response: response.status >= 400
+            and problems.append(f"{response.status}: {response.url}"))
+    page.on("request", lambda request: urlsplit(request.url).hostname not in ("127.0.0.1", None)
+            and problems.append(f"off-site request: {request.url}"))
+    return problems
+
+
+def start_live_code(page):
+    """Press the page's Live Code button the way a reader does; return once the kernel is ready."""
+    page.get_by_role("button", name="Launch interactive content").click()
+    page.get_by_role("button", name="Live Code").click()
+    page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=60_000)
+
+
+def live_cell(page, first_line):
+    """The one live cell whose source starts with first_line."""
+    found = page.evaluate("""first => [...document.querySelectorAll("div.cell")].flatMap((cell, index) =>
+        cell.querySelector(".CodeMirror")?.CodeMirror.getValue().startsWith(first) ? [index] : [])""", first_line)
+    assert len(found) == 1, f"{len(found)} live cells start with {first_line!r}"
+    return page.locator("div.cell").nth(found[0])
+
+
+def kernel_output(cell):
+    """What the kernel printed below a cell (not the output the build wrote there)."""
+    return cell.locator(".jp-OutputArea")
+
+
+class LiveServer:
+    """`make live PORT=port` in its own process group, stopped with Ctrl-C (SIGINT to the group, as a terminal
+    does). `url` is the address it printed, `output` everything it printed."""
+
+    def __init__(self, port):
+        self.process = subprocess.Popen(["make", "--no-print-directory", "live", f"PORT={port}"], cwd=ROOT,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                        start_new_session=True)
+        self.output = ""
+        for line in self.process.stdout:
+            self.output += line
+            if "http://127.0.0.1:" in line:
+                self.url = "http://" + line.split("http://")[1].split()[0].rstrip("/")
+                # Keep reading, so that a chatty server never blocks on a full pipe.
+                self.reader = threading.Thread(target=lambda: [self._add(line) for line in self.process.stdout])
+                self.reader.start()
+                return
+        raise AssertionError(f"make live stopped before serving:\n{self.output}")
+
+    def _add(self, line):
+        self.output += line
+
+    def stop(self):
+        os.killpg(self.process.pid, signal.SIGINT)
+        self.process.wait(timeout=30)
+        self.reader.join()
+        return self.output
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception):
+        if self.process.poll() is None:
+            self.stop()

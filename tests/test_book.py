@@ -63,11 +63,12 @@ BROKEN = {
 
 
 def book_with(chapter, folder):
-    """A one-chapter book around a fixture chapter, with the real _config.yml."""
+    """A one-chapter book around a fixture chapter, with the real _config.yml and extension."""
     (folder / "chapters").mkdir(parents=True)
     shutil.copy(ROOT / "tests" / "fixtures" / "broken-chapters" / f"{chapter}.md", folder / "chapters")
     shutil.copy(ROOT / "_config.yml", folder)
     shutil.copytree(ROOT / "assets", folder / "assets")
+    (folder / "booktools.py").symlink_to(ROOT / "booktools.py")  # it finds the unpacked thebe beside itself
     (folder / "_toc.yml").write_text(f"format: jb-book\nroot: chapters/{chapter}\n")
     return folder
 

@@ -1,0 +1,99 @@
+// Live code: the page's code cells become editable and run on a Jupyter kernel, one kernel per page.
+//
+// thebe does the work; it is served from this site and loaded on the first click only. Where the kernel lives is
+// read from _static/live-code.json: the build writes Binder settings there, and `make live` answers the same
+// address with a local kernel server and a fresh token, so no token is ever written into the built site.
+(() => {
+  const root = document.documentElement.dataset.content_root ?? "";
+  const vendor = `${root}_static/vendor/thebe/`;
+  let started = null;
+
+  const load = (tag, attributes) =>
+    new Promise((resolve, reject) => {
+      const element = Object.assign(document.createElement(tag), attributes);
+      element.onload = resolve;
+      element.onerror = () => reject(new Error(`could not load ${attributes.src ?? attributes.href}`));
+      document.head.append(element);
+    });
+
+  // A line under the title that says what the kernel is doing; screen readers hear it too.
+  function statusLine() {
+    const placeholder = document.querySelector(".thebe-launch-button");
+    if (placeholder?.tagName === "BUTTON") {
+      const line = Object.assign(document.createElement("p"), { className: "thebe-launch-button live-code-status" });
+      line.setAttribute("role", "status");
+      placeholder.replaceWith(line);
+    }
+    return (text, state = "busy") => {
+      const line = document.querySelector(".live-code-status");
+      if (line) {
+        line.textContent = text;
+        line.dataset.state = state;
+      }
+    };
+  }
+
+  // thebe pairs the n-th code cell with the n-th output area, so a cell that printed nothing would take the next
+  // cell's outputs: give every cell an output area of its own, and a plain <pre> holding its source.
+  function prepareCells() {
+    for (const cell of document.querySelectorAll("div.cell")) {
+      const input = cell.querySelector(".cell_input");
+      const source = input.querySelector("pre").textContent.replace(/\n$/, "");
+      const pre = Object.assign(document.createElement("pre"), { textContent: source });
+      pre.dataset.executable = "true";
+      input.replaceChildren(pre);
+      if (!cell.querySelector(".cell_output")) {
+        input.after(Object.assign(document.createElement("div"), { className: "cell_output docutils container" }));
+      }
+    }
+  }
+
+  async function start() {
+    const say = statusLine();
+    const response = await fetch(`${root}_static/live-code.json`, { cache: "no-store" });
+    const settings = await response.json();
+    const local = settings.server !== undefined;
+    say(local ? "Live code: starting a kernel on this computer…" : "Live code: starting a kernel on Binder (this can take a minute or two)…");
+    await Promise.all([
+      load("script", { src: `${vendor}index.js` }),
+      load("link", { rel: "stylesheet", href: `${vendor}thebe.css` }),
+    ]);
+    prepareCells();
+    const page = DOCUMENTATION_OPTIONS.pagename;
+    window.thebe.on("status", (_, { status, message }) => {
+      if (status === "error" || status.endsWith("-error")) say(`Live code: ${message}`, "error");
+    });
+    const { session } = await window.thebe.bootstrap({
+      requestKernel: true,
+      useBinder: !local,
+      binderOptions: settings.binder,
+      serverSettings: settings.server,
+      // A path of its own gives each page, even two tabs of one chapter, its own kernel.
+      kernelOptions: { kernelName: "python3", path: `${page}-${crypto.randomUUID().slice(0, 8)}.ipynb` },
+      selector: "div.cell pre[data-executable]",
+      outputSelector: "div.cell .cell_output",
+      // Math on this site is rendered by the site's own MathJax; thebe must not fetch one from a CDN.
+      mathjaxUrl: "",
+      mountStatusWidget: false,
+      mountActivateWidget: false,
+      codeMirrorConfig: { lineNumbers: false, theme: "default" },
+    });
+    if (!session) throw new Error("the kernel did not start");
+    document.documentElement.dataset.liveCode = "ready";
+    say(
+      `Live code: ready, on ${local ? "a kernel on this computer" : "Binder"}. Edit any cell and press ` +
+        "Shift+Enter or its run button; cells share one kernel, so run them in order.",
+      "ready",
+    );
+  }
+
+  // The theme's "Live Code" button calls this.
+  window.initThebe = () => {
+    started ??= start().catch((error) => {
+      started = null;
+      statusLine()(`Live code could not start: ${error.message}. Reload the page to try again.`, "error");
+      throw error;
+    });
+    return started;
+  };
+})();

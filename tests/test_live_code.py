@@ -1,0 +1,138 @@
+"""Live code on a local kernel, in Chromium: `make live` serves the book and a private Jupyter server, and a page's
+Live Code button turns its cells into editable ones that run there."""
+
+import json
+import socket
+import time
+import urllib.request
+
+from playwright.sync_api import expect
+
+from book import HTML, LiveServer, free_port, kernel_output, live_cell, port_open, start_live_code, watch
+
+AUTOGRAD = "chapters/01-autograd.html"
+
+
+def run(cell):
+    cell.get_by_role("button", name="run", exact=True).click()
+
+
+def open_live(browser, url):
+    page = browser.new_page()
+    problems = watch(page)
+    page.goto(url)
+    start_live_code(page)
+    return page, problems
+
+
+def test_autograd_cells_run_and_an_edited_cell_runs_again(browser, live):
+    page = browser.new_page()
+    problems = watch(page)
+    page.goto(f"{live.url}/{AUTOGRAD}")
+    clicked = time.perf_counter()
+    start_live_code(page)
+    run(live_cell(page, "import numpy"))
+    variables = live_cell(page, "var_1 = torch.tensor(3.0")
+    run(variables)
+    expect(kernel_output(variables)).to_contain_text("tensor(3., requires_grad=True)")
+    print(f"Live Code click to first output: {time.perf_counter() - clicked:.2f} s")
+    product = live_cell(page, "var_mult = var_1 * var_2")
+    run(product)
+    expect(kernel_output(product)).to_contain_text("tensor(12., grad_fn=<MulBackward0>)")
+
+    # A reader's edit, typed into the cell and run with Shift+Enter.
+    variables.locator(".CodeMirror").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text("var_1 = torch.tensor(5.0, requires_grad=True)\n"
+                              "var_2 = torch.tensor(4.0, requires_grad=True)\nvar_1, var_2")
+    page.keyboard.press("Shift+Enter")
+    expect(kernel_output(variables)).to_contain_text("tensor(5., requires_grad=True)")
+    run(product)
+    expect(kernel_output(product)).to_contain_text("tensor(20., grad_fn=<MulBackward0>)")
+    assert problems == []
+
+
+def test_a_failing_cell_shows_its_traceback_and_the_next_cell_still_runs(browser, live):
+    page, problems = open_live(browser, f"{live.url}/{AUTOGRAD}")
+    for first_line in ["import numpy", "var_1 = torch.tensor(3.0"]:
+        run(live_cell(page, first_line))
+    failing = live_cell(page, "torch.tensor(3, requires_grad=True)")
+    run(failing)
+    expect(kernel_output(failing)).to_contain_text("RuntimeError")
+    expect(kernel_output(failing)).to_contain_text("floating point")
+    following = live_cell(page, "var_mult = var_1 * var_2")
+    run(following)
+    expect(kernel_output(following)).to_contain_text("tensor(12., grad_fn=<MulBackward0>)")
+    assert problems == []
+
+
+def test_every_cell_keeps_its_own_output_area(browser, live):
+    # The import cell prints nothing; the cell after it must still show its own output, not lose it to the import.
+    page, _ = open_live(browser, f"{live.url}/{AUTOGRAD}")
+    cells = page.locator("div.cell")
+    assert cells.count() == page.locator("div.cell .thebe-cell").count() == page.locator("div.cell .cell_output").count()
+    for index in range(cells.count()):
+        assert cells.nth(index).locator(".cell_output").count() == 1
+    importing, variables = live_cell(page, "import numpy"), live_cell(page, "var_1 = torch.tensor(3.0")
+    run(importing)
+    run(variables)
+    expect(kernel_output(variables)).to_contain_text("tensor(3., requires_grad=True)")
+    assert kernel_output(importing).inner_text().strip() == ""
+
+
+def test_two_chapter_pages_open_at_once_get_separate_kernels(browser, live):
+    first, first_problems = open_live(browser, f"{live.url}/{AUTOGRAD}")
+    second, second_problems = open_live(browser, f"{live.url}/chapters/02-gradient-descent.html")
+    kernels = [page.evaluate("thebe.session.kernel.id") for page in (first, second)]
+    assert kernels[0] != kernels[1]
+    # State set on one page does not exist on the other.
+    run(live_cell(first, "import numpy"))
+    run(live_cell(first, "var_1 = torch.tensor(3.0"))
+    expect(kernel_output(live_cell(first, "var_1 = torch.tensor(3.0"))).to_contain_text("tensor(3.")
+    probe = live_cell(second, "import matplotlib")
+    probe.locator(".CodeMirror").click()
+    second.keyboard.press("Control+A")
+    second.keyboard.insert_text("'var_1' in globals()")
+    second.keyboard.press("Shift+Enter")
+    expect(kernel_output(probe)).to_contain_text("False")
+    assert first_problems == second_problems == []
+
+
+def test_the_token_is_served_to_the_page_never_written_into_the_site(live):
+    request = urllib.request.Request(f"{live.url}/_static/live-code.json")
+    served = json.load(urllib.request.urlopen(request))
+    token = served["server"]["token"]
+    assert len(token) >= 32
+    assert "server" not in json.loads((HTML.parent / "_static" / "live-code.json").read_text())
+    assert not [path for path in HTML.parent.rglob("*") if path.is_file() and token.encode() in path.read_bytes()]
+    # Without the token, the kernel server refuses to start a kernel.
+    kernels = f"{served['server']['baseUrl']}api/kernels"
+    refused = urllib.request.Request(kernels, data=b"{}", method="POST")
+    try:
+        urllib.request.urlopen(refused)
+        raise AssertionError("a kernel started without the token")
+    except urllib.error.HTTPError as error:
+        assert error.code == 403
+
+
+def test_ctrl_c_stops_the_book_and_its_kernel_server(book):
+    server = LiveServer(free_port())
+    kernel_port = int(json.load(urllib.request.urlopen(f"{server.url}/_static/live-code.json"))
+                      ["server"]["baseUrl"].rsplit(":", 1)[1].strip("/"))
+    site_port = int(server.url.rsplit(":", 1)[1])
+    assert port_open(site_port) and port_open(kernel_port)
+    output = server.stop()
+    assert "Stopped the book and its kernel server" in output
+    assert not port_open(site_port) and not port_open(kernel_port)
+    assert "Traceback" not in output
+
+
+def test_a_busy_port_gets_another_free_port_and_says_so(book):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with LiveServer(port) as server:
+            assert f"Port {port} is in use" in server.output
+            assert not server.url.endswith(f":{port}")
+            assert urllib.request.urlopen(f"{server.url}/{AUTOGRAD}").status == 200

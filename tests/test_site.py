@@ -1,0 +1,70 @@
+"""The published site in Chromium, served as a static host serves it: every page loads from the site alone and shows
+its outputs, and every chapter links to Binder and Colab notebooks that exist in the repository."""
+
+import subprocess
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from book import CHAPTERS, CONFIG, HTML, ROOT, page, watch
+
+PAGES = ["index.html", "search.html", "genindex.html", *(f"chapters/{chapter}.html" for chapter in CHAPTERS)]
+REPOSITORY = urlsplit(CONFIG["repository"]["url"]).path.strip("/")  # org/name
+BRANCH = CONFIG["repository"]["branch"]
+
+
+@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_page_loads_from_the_site_alone_and_shows_its_outputs(browser, site, name, mode):
+    page = browser.new_page(color_scheme=mode)
+    problems = watch(page)
+    page.goto(f"{site}/{name}", wait_until="networkidle")
+    assert problems == []
+    assert page.evaluate("document.documentElement.dataset.theme") == mode
+    # Outputs and figures, except those of the solutions folded away behind "Show solution".
+    outputs = page.locator("div.cell:not(.tag_hide-cell) div.cell_output")
+    assert all(output.is_visible() for output in outputs.all())
+    for figure in page.locator("div.cell_output img").all():
+        assert figure.evaluate("img => img.complete && img.naturalWidth > 0"), figure.get_attribute("src")
+    # Math is typeset by the site's own MathJax.
+    math = page.locator("div.math, span.math").count()
+    if math:
+        page.evaluate("MathJax.startup.promise")
+        assert page.locator("mjx-container").count() == math
+
+
+def launch_links(chapter):
+    links = {a.get_text(" ", strip=True): a["href"] for a in page(chapter).select(".dropdown-launch-buttons a")}
+    downloads = {a.get_text(" ", strip=True): a["href"] for a in page(chapter).select(".dropdown-download-buttons a")}
+    return links, downloads
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_binder_and_colab_open_the_chapters_notebook_in_the_repository(book, chapter):
+    notebook = f"chapters/{chapter}.ipynb"
+    tracked = subprocess.run(["git", "ls-files", "--error-unmatch", notebook], cwd=ROOT, capture_output=True)
+    assert tracked.returncode == 0, f"{notebook} is not in the repository: run `make notebooks` and commit it"
+    links, downloads = launch_links(chapter)
+    if not page(chapter).select("div.cell"):
+        assert links == {}, "a page without code offers nothing to run"
+        return
+    binder = urlsplit(links["Binder"])
+    assert (binder.scheme, binder.netloc, binder.path) == ("https", "mybinder.org", f"/v2/gh/{REPOSITORY}/{BRANCH}")
+    assert parse_qs(binder.query) == {"urlpath": [f"lab/tree/{notebook}"]}
+    assert links["Colab"] == f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/{notebook}"
+    # The download menu gives the same notebook, and the chapter's source.
+    assert (HTML / downloads[".ipynb"]).read_bytes() == (ROOT / notebook).read_bytes()
+    assert (HTML / downloads[".md"]).read_bytes() == (ROOT / "chapters" / f"{chapter}.md").read_bytes()
+
+
+def test_live_code_on_the_published_site_starts_binder_for_this_repository(browser, site):
+    page = browser.new_page()
+    asked = []
+    # No network here: note what Binder was asked for, and answer as an unreachable Binder would.
+    page.route("https://mybinder.org/**", lambda route: (asked.append(route.request.url), route.abort()))
+    page.goto(f"{site}/chapters/01-autograd.html")
+    page.get_by_role("button", name="Launch interactive content").click()
+    page.get_by_role("button", name="Live Code").click()
+    page.wait_for_function("() => document.querySelector('.live-code-status')?.textContent.includes('Binder')")
+    page.wait_for_timeout(2000)
+    assert asked and asked[0].startswith(f"https://mybinder.org/build/gh/{REPOSITORY}/{BRANCH}")
