@@ -53,7 +53,9 @@
     const response = await fetch(`${root}_static/live-code.json`, { cache: "no-store" });
     const settings = await response.json();
     const local = settings.server !== undefined;
-    say(local ? "Live code: starting a kernel on this computer…" : "Live code: starting a kernel on Binder (this can take a minute or two)…");
+    say(local
+      ? "Live code: starting a kernel on this computer…"
+      : "Live code: starting a kernel on Binder (this can take a minute or two)…");
     await Promise.all([
       load("script", { src: `${vendor}index.js` }),
       load("link", { rel: "stylesheet", href: `${vendor}thebe.css` }),
@@ -90,9 +92,8 @@
   // The theme's "Live Code" button calls this.
   window.initThebe = () => {
     started ??= start().catch((error) => {
-      started = null;
       statusLine()(`Live code could not start: ${error.message}. Reload the page to try again.`, "error");
-      throw error;
+      console.error(error);
     });
     return started;
   };
