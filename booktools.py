@@ -170,6 +170,8 @@ def copy_site_files(app, exception):
     if exception or app.builder.format != "html":
         return
     static = Path(app.outdir) / "_static"
+    # Sphinx copies static files only when some page was out of date; an edited script must not wait for that.
+    shutil.copytree(ROOT / "assets" / "live-code", static, dirs_exist_ok=True)
     shutil.copytree(VENDOR / "thebe" / "lib", static / "vendor" / "thebe", dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("*.map", "types"))
     mathjax = VENDOR / "mathjax" / "es5"

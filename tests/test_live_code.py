@@ -4,6 +4,7 @@ Live Code button turns its cells into editable ones that run there."""
 import json
 import socket
 import time
+import urllib.error
 import urllib.request
 
 from playwright.sync_api import expect
@@ -103,6 +104,13 @@ def test_the_token_is_served_to_the_page_never_written_into_the_site(live):
     token = served["server"]["token"]
     assert len(token) >= 32
     assert "server" not in json.loads((HTML.parent / "_static" / "live-code.json").read_text())
+    # A page reached under another host name (DNS rebinding, say) is not told the token.
+    renamed = urllib.request.Request(f"{live.url}/_static/live-code.json", headers={"Host": "attacker.example"})
+    try:
+        urllib.request.urlopen(renamed)
+        raise AssertionError("the token was served to another host name")
+    except urllib.error.HTTPError as error:
+        assert error.code == 403
     assert not [path for path in HTML.parent.rglob("*") if path.is_file() and token.encode() in path.read_bytes()]
     # Without the token, the kernel server refuses to start a kernel.
     kernels = f"{served['server']['baseUrl']}api/kernels"
