@@ -48,6 +48,7 @@ def reader_notebook(source):
 
     chapter = jupytext.read(source)
     name = Path(source).stem
+    glued = glue_outputs(name)
     cells = []
     for i, cell in enumerate(chapter.cells):
         where = f"chapters/{name}.md, cell {i}"
@@ -58,7 +59,7 @@ def reader_notebook(source):
                 raise ValueError(f"{where}: a cell that glues must be tagged remove-cell:\n{cell.source}")
             cells.append(nbformat.v4.new_code_cell(cell.source, metadata=cell.metadata))
         else:
-            cells.append(nbformat.v4.new_markdown_cell(plain_markdown(cell.source, name, where)))
+            cells.append(nbformat.v4.new_markdown_cell(plain_markdown(cell.source, glued, where)))
     cells.insert(0, nbformat.v4.new_markdown_cell(header(name, chapter)))
     for i, cell in enumerate(cells):
         cell.id = f"cell-{i}"  # stable ids, so that regenerating gives the same bytes
@@ -69,22 +70,26 @@ def reader_notebook(source):
     return nbformat.v4.new_notebook(cells=cells, metadata=metadata)
 
 
-def plain_markdown(text, name, where):
+def plain_markdown(text, glued, where):
     """Markdown that Colab renders as the book does: glued values written in, no MyST left."""
-    text = GLUE_TEXT.sub(lambda role: glued_text(name, role.group(1)), text)
-    text = TABLE_OF_CONTENTS.sub(chapter_list(), text)
+    text = GLUE_TEXT.sub(lambda role: glued_text(glued, role.group(1), where), text)
+    text = TABLE_OF_CONTENTS.sub(lambda _: chapter_list(), text)
     if unknown := UNKNOWN_MYST.search(text):
         raise ValueError(f"{where}: MyST that a notebook cannot show: {unknown.group()!r}")
     return text
 
 
-def glued_text(name, role):
+def glue_outputs(name):
+    """The outputs the build glued in a chapter, by key (none if it glued nothing or was not built)."""
+    path = GLUE / f"{name}.glue.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def glued_text(glued, role, where):
     """What {glue:text}`key:fmt` shows on the page, formatted as myst-nb does (its default spec is "s")."""
     key, fmt_spec = role.rsplit(":", 1) if ":" in role else (role, "s")
-    path = GLUE / f"{name}.glue.json"
-    glued = json.loads(path.read_text()) if path.exists() else {}
     if key not in glued:
-        raise LookupError(f"chapters/{name}.md: no glued value {key!r} in {path}: run `make book` first")
+        raise LookupError(f"{where}: no glued value {key!r} in {GLUE}: run `make book` first")
     return format_plain_text(glued[key]["data"]["text/plain"], fmt_spec)
 
 

@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,6 +21,8 @@ import yaml
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the book's tools module sits at the repository root, outside tests/
+import booktools  # noqa: E402
 CHAPTERS = sorted(path.stem for path in (ROOT / "chapters").glob("[0-9][0-9]-*.md"))
 HTML = ROOT / "_build" / "html" / "chapters"
 BUILT = ROOT / "_build" / "jupyter_execute" / "chapters"
@@ -118,12 +121,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync"]
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def port_open(port):
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -142,10 +139,15 @@ def watch(page):
     return problems
 
 
-def start_live_code(page):
-    """Press the page's Live Code button the way a reader does; return once the kernel is ready."""
+def press_live_code(page):
+    """Press the page's Live Code button the way a reader does: open the launch menu, pick Live Code."""
     page.get_by_role("button", name="Launch interactive content").click()
     page.get_by_role("button", name="Live Code").click()
+
+
+def start_live_code(page):
+    """Press Live Code; return once the kernel is ready."""
+    press_live_code(page)
     page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=60_000)
 
 

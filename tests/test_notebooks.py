@@ -2,7 +2,6 @@
 
 import json
 import re
-import sys
 
 import nbclient
 import nbformat
@@ -10,10 +9,7 @@ import pytest
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
-from book import CHAPTERS, CONFIG, ROOT, code_cells, errors, make, page, tags
-
-sys.path.insert(0, str(ROOT))  # booktools sits at the repository root, outside tests/
-import booktools  # noqa: E402
+from book import CHAPTERS, CONFIG, ROOT, booktools, code_cells, errors, make, page, tags
 
 # What Colab would show raw, or could not run.
 MYST = re.compile(r"myst_nb|glue\(|\{glue|```\{|\{\w[\w:-]*\}`")

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from book import CHAPTERS, CONFIG, HTML, ROOT, page, watch
+from book import CHAPTERS, CONFIG, HTML, ROOT, page, press_live_code, watch
 
 PAGES = ["index.html", "search.html", "genindex.html", *(f"chapters/{chapter}.html" for chapter in CHAPTERS)]
 REPOSITORY = urlsplit(CONFIG["repository"]["url"]).path.strip("/")  # org/name
@@ -33,10 +33,9 @@ def test_page_loads_from_the_site_alone_and_shows_its_outputs(browser, site, nam
         assert page.locator("mjx-container").count() == math
 
 
-def launch_links(chapter):
-    links = {a.get_text(" ", strip=True): a["href"] for a in page(chapter).select(".dropdown-launch-buttons a")}
-    downloads = {a.get_text(" ", strip=True): a["href"] for a in page(chapter).select(".dropdown-download-buttons a")}
-    return links, downloads
+def menu(html, name):
+    """A header menu's links, by their text."""
+    return {a.get_text(" ", strip=True): a["href"] for a in html.select(f".dropdown-{name}-buttons a")}
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -44,8 +43,9 @@ def test_binder_and_colab_open_the_chapters_notebook_in_the_repository(book, cha
     notebook = f"chapters/{chapter}.ipynb"
     tracked = subprocess.run(["git", "ls-files", "--error-unmatch", notebook], cwd=ROOT, capture_output=True)
     assert tracked.returncode == 0, f"{notebook} is not in the repository: run `make notebooks` and commit it"
-    links, downloads = launch_links(chapter)
-    if not page(chapter).select("div.cell"):
+    html = page(chapter)
+    links, downloads = menu(html, "launch"), menu(html, "download")
+    if not html.select("div.cell"):
         assert links == {}, "a page without code offers nothing to run"
         return
     binder = urlsplit(links["Binder"])
@@ -63,8 +63,7 @@ def test_live_code_on_the_published_site_starts_binder_for_this_repository(brows
     # No network here: note what Binder was asked for, and answer as an unreachable Binder would.
     page.route("https://mybinder.org/**", lambda route: (asked.append(route.request.url), route.abort()))
     page.goto(f"{site}/chapters/01-autograd.html")
-    page.get_by_role("button", name="Launch interactive content").click()
-    page.get_by_role("button", name="Live Code").click()
+    press_live_code(page)
     page.wait_for_function("() => document.querySelector('.live-code-status')?.textContent.includes('Binder')")
     page.wait_for_timeout(2000)
     assert asked and asked[0].startswith(f"https://mybinder.org/build/gh/{REPOSITORY}/{BRANCH}")
