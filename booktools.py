@@ -6,10 +6,13 @@
 """
 
 import argparse
+import atexit
 import contextlib
 import errno
 import functools
+import hashlib
 import http.server
+import importlib.metadata
 import json
 import os
 import re
@@ -26,6 +29,7 @@ from pathlib import Path
 import nbformat
 import yaml
 from docutils import nodes
+from packaging.requirements import Requirement
 from myst_nb.core.variables import format_plain_text
 from sphinx.errors import ExtensionError
 
@@ -146,10 +150,40 @@ def setup(app):
     # sphinx-book-theme's Live Code button calls initThebe(), which live-code.js defines; the theme expects this
     # setting (sphinx-thebe's name) and fills in the repository, which is where Binder starts a kernel.
     app.add_config_value("thebe_config", {}, "html")
+    app.connect("config-inited", cache_per_environment)
     app.connect("builder-inited", add_live_code_files)
     app.connect("html-page-context", live_code_on_pages_with_code, priority=600)  # after the theme's buttons
     app.connect("build-finished", copy_site_files)
+    app.connect("build-finished", explain_failed_chapter)
+    app.connect("build-finished", fail_again_until_fixed)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def cache_per_environment(app, config):
+    """jupyter-cache keys a chapter on its code alone, so a new torch would not run it again. The cache lives in a
+    folder named after the environment instead: a new one starts empty, and Sphinx, seeing this setting change,
+    reads every chapter again. Only the current environment's cache is kept."""
+    if config.nb_execution_cache_path:
+        return  # chosen in _config.yml
+    caches = Path(app.outdir).parent / ".jupyter_cache"
+    current = caches / environment(Path(app.srcdir))
+    for other in caches.glob("*"):
+        if other != current:
+            shutil.rmtree(other) if other.is_dir() else other.unlink()
+    config.nb_execution_cache_path = str(current)
+
+
+def environment(book):
+    """A short name for what the chapters run on: the Python, requirements.txt, and the installed version of each
+    package it names (a hand-installed torch counts too)."""
+    requirements = (book / "requirements.txt").read_text() if (book / "requirements.txt").exists() else ""
+    names = [Requirement(line.split("#")[0]).name for line in requirements.splitlines()
+             if line.split("#")[0].strip() and not line.startswith("-")]
+    installed = []
+    for name in names:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            installed.append(f"{name}=={importlib.metadata.version(name)}")
+    return hashlib.sha256("\n".join([sys.version, requirements, *installed]).encode()).hexdigest()[:16]
 
 
 def add_live_code_files(app):
@@ -197,6 +231,55 @@ def copy_site_files(app, exception):
         notebook = Path(app.env.doc2path(docname)).with_suffix(".ipynb")
         if notebook.exists():
             shutil.copy2(notebook, Path(app.outdir) / "_sources" / f"{docname}.ipynb")
+
+
+# --- A chapter that fails to run -----------------------------------------------------------------
+
+def explain_failed_chapter(app, exception):
+    """Name the chapter, the cell and the cause of a failed execution in one message, after everything else.
+
+    myst-nb reports them, but jupyter-book then prints a hundred lines of chained tracebacks and ends with "look
+    above"; the message goes at the very end (atexit runs after the final traceback).
+    """
+    from myst_nb.core.execute.base import ExecutionError
+
+    if isinstance(exception, ExecutionError) and exception.__cause__ is not None:
+        chapter = Path(str(exception)).relative_to(app.srcdir)
+        message = failed_cell(app.srcdir, chapter, exception.__cause__, app.config.nb_execution_timeout)
+        atexit.register(print, f"\nThe book did not build. {message}", file=sys.stderr)
+
+
+def fail_again_until_fixed(app, exception):
+    """Under -W --keep-going, Sphinx saves what it read even when a warning failed the build, and the next build
+    reads nothing, warns of nothing and succeeds. Forget it, as Sphinx does after an exception (cells stay cached)."""
+    if exception is None and app.keep_going and app._warncount:  # keep_going: set by -W --keep-going only
+        (Path(app.doctreedir) / "environment.pickle").unlink(missing_ok=True)
+
+
+def failed_cell(book, chapter, error, timeout):
+    """Where and why a chapter stopped: "chapters/x.md, line 24 (code cell 2): NameError: ..." and what to do."""
+    import jupytext
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    text = (book / chapter).read_text()
+    where = str(chapter)
+    # nbclient's message quotes the cell's source (a timeout quotes its first lines) between lines of dashes.
+    quoted = re.search(r"^-{10,}\n(.*?)\n-{10,}$", str(error), re.MULTILINE | re.DOTALL)
+    quoted = quoted.group(1).strip() if quoted else None
+    sources = [cell.source.strip() for cell in jupytext.reads(text, "md:myst").cells if cell.cell_type == "code"]
+    matches = [i for i, source in enumerate(sources) if source == quoted] or [
+        i for i, source in enumerate(sources) if quoted and source and source.splitlines()[0] in quoted]
+    if matches:
+        line = text[:text.find(sources[matches[0]])].count("\n") + 1
+        where += f", line {line} (code cell {matches[0] + 1})"
+    if isinstance(error, CellTimeoutError):
+        return (f"{where} ran longer than the {timeout} s a cell may take (execute.timeout in _config.yml).")
+    if isinstance(error, CellExecutionError):
+        hint = "If the error is meant to be shown, tag the cell raises-exception."
+        if error.ename == "ModuleNotFoundError":
+            hint = "Add the package to requirements.txt and binder/requirements.txt, or remove the import."
+        return f"{where} raised {error.ename}: {error.evalue}\n{hint}"
+    return f"{where} did not run: {type(error).__name__}: {error}"
 
 
 # --- Local live-code server -----------------------------------------------------------------------

@@ -1,0 +1,160 @@
+"""What the build can be trusted with: a broken chapter or link stops it and says where and why, a new environment
+runs every chapter again, and two clean builds give the same outputs."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from book import CHAPTERS, ROOT, make
+
+FIXTURES = ROOT / "tests" / "fixtures" / "chapters"
+TIMEOUT = 10  # seconds a fixture cell may run: the hanging cell is stopped after this
+
+
+def book_with(chapters, folder):
+    """A book of fixture chapters around the real configuration and extension, with a short cell timeout."""
+    (folder / "chapters").mkdir(parents=True)
+    for chapter in chapters:
+        shutil.copy(FIXTURES / f"{chapter}.md", folder / "chapters")
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config["execute"]["timeout"] = TIMEOUT
+    (folder / "_config.yml").write_text(yaml.safe_dump(config))
+    toc = {"format": "jb-book", "root": f"chapters/{chapters[0]}"}
+    if chapters[1:]:
+        toc["chapters"] = [{"file": f"chapters/{chapter}"} for chapter in chapters[1:]]
+    (folder / "_toc.yml").write_text(yaml.safe_dump(toc))
+    shutil.copy(ROOT / "requirements.txt", folder)
+    shutil.copytree(ROOT / "assets", folder / "assets")
+    (folder / "booktools.py").symlink_to(ROOT / "booktools.py")  # it finds the unpacked thebe beside itself
+    return folder
+
+
+def output(build):
+    return build.stdout + build.stderr
+
+
+# A cell that fails: the last words of the build name the chapter, the line and number of the cell, and the cause.
+FAILING_CELLS = {
+    "cell-error": "raised NameError: name 'undefined_name_in_broken_chapter' is not defined",
+    "syntax-error": "raised SyntaxError: incomplete input",
+    "hanging-cell": f"ran longer than the {TIMEOUT} s a cell may take (execute.timeout in _config.yml)",
+    "missing-import": "raised ModuleNotFoundError: No module named 'package_missing_from_requirements'",
+}
+
+
+def last_code_cell(chapter):
+    """The line where the fixture's last code cell (the one that fails) starts, and its number among code cells."""
+    lines = (FIXTURES / f"{chapter}.md").read_text().splitlines()
+    fences = [i for i, line in enumerate(lines) if line.startswith("```{code-cell}")]
+    return fences[-1] + 2, len(fences)
+
+
+@pytest.mark.parametrize("chapter", FAILING_CELLS)
+def test_a_failing_cell_stops_the_readme_build_and_the_last_words_say_where_and_why(chapter, tmp_path):
+    build = make("book", f"BOOK={book_with([chapter], tmp_path)}")
+    assert build.returncode != 0
+    line, number = last_code_cell(chapter)
+    summary = f"The book did not build. chapters/{chapter}.md, line {line} (code cell {number}) {FAILING_CELLS[chapter]}"
+    assert summary in output(build)
+    # After jupyter-book's long chained tracebacks, where a reader looks first.
+    assert output(build).rindex(summary) > output(build).rindex("Traceback")
+
+
+def test_a_cell_error_stops_even_a_plain_jupyter_book_build(tmp_path):
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")  # the one in the tests' virtual environment
+    plain = subprocess.run([jupyter_book, "build", book_with(["cell-error"], tmp_path)], capture_output=True, text=True)
+    assert plain.returncode != 0
+    line, number = last_code_cell("cell-error")
+    assert f"chapters/cell-error.md, line {line} (code cell {number}) raised NameError" in output(plain)
+
+
+# A warning is an error (-W): Sphinx names the chapter, the line (of the text that caused it) and the cause.
+WARNINGS = {
+    "missing-glue": {"No key 'question_never_glued' found in glue data": "question_never_glued"},
+    "stray-stderr": {"stderr was found in the cell outputs of cell": None},  # myst-nb's line is near the cell
+    "broken-link": {"undefined label: 'a-label-nobody-defined'": "a-label-nobody-defined",
+                    "'myst' cross-reference target not found: 'no-such-chapter.md'": "no-such-chapter.md",
+                    "py:func reference target not found: torch.no_such_function": "torch.no_such_function"},
+}
+
+
+@pytest.mark.parametrize("chapter", WARNINGS)
+def test_a_warning_stops_the_readme_build_and_names_the_chapter_line_and_cause(chapter, tmp_path):
+    book = book_with([chapter], tmp_path)
+    assert make("book", f"BOOK={book}").returncode != 0
+    build = make("book", f"BOOK={book}")  # and again, until it is fixed: it must not pass on what it read before
+    assert build.returncode != 0
+    lines = (FIXTURES / f"{chapter}.md").read_text().splitlines()
+    for message, marker in WARNINGS[chapter].items():
+        line = next(i + 1 for i, text in enumerate(lines) if marker in text) if marker else r"\d+"
+        assert re.search(rf"chapters/{chapter}\.md:{line}: WARNING: {re.escape(message)}", output(build)), message
+
+
+def executed(build):
+    """The chapters a build ran (not taken from the cache), from myst-nb's log."""
+    return sorted(re.findall(r"chapters/([\w-]+)\.md: Executing notebook", output(build)))
+
+
+def test_a_new_environment_runs_every_chapter_again(tmp_path):
+    book = book_with(["small", "small-too"], tmp_path)
+    assert executed(make("book", f"BOOK={book}")) == ["small", "small-too"]
+    assert executed(make("book", f"BOOK={book}")) == []  # nothing changed: all from the cache
+    # jupyter-cache keys on code only: without the environment in its key, a new torch would re-run nothing.
+    requirements = book / "requirements.txt"
+    requirements.write_text(re.sub(r"^torch==.*$", "torch==99.0", requirements.read_text(), flags=re.MULTILINE))
+    rebuild = make("book", f"BOOK={book}")
+    assert rebuild.returncode == 0, output(rebuild)[-3000:]
+    assert executed(rebuild) == ["small", "small-too"]
+    assert len(list((book / "_build" / ".jupyter_cache").iterdir())) == 1  # the old environment's cache is gone
+
+
+def copy_of_the_book(folder):
+    """What a build reads, in a folder of its own (and the extension, which finds the unpacked thebe beside it)."""
+    folder.mkdir()
+    for name in ["_config.yml", "_toc.yml", "requirements.txt"]:
+        shutil.copy(ROOT / name, folder)
+    shutil.copytree(ROOT / "assets", folder / "assets")
+    shutil.copytree(ROOT / "chapters", folder / "chapters", ignore=shutil.ignore_patterns("*.ipynb"))
+    (folder / "booktools.py").symlink_to(ROOT / "booktools.py")
+    return folder
+
+
+# What may differ between two runs of the same code: where objects sit in memory, and how the kernel's timing cut
+# printed text into stream messages (the page merges them: nb_merge_streams).
+MEMORY_ADDRESS = re.compile(r"0x[0-9a-f]{8,}")
+
+
+def outputs(notebook):
+    """Every code cell's outputs as the notebook stores them, streams joined and memory addresses masked."""
+    cells = [cell for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "code"]
+    joined = []
+    for cell in cells:
+        kept = []
+        for output in cell.outputs:
+            if kept and output.output_type == "stream" and kept[-1].get("name") == output.name:
+                kept[-1] = {**kept[-1], "text": kept[-1]["text"] + output.text}
+            else:
+                kept.append(output)
+        joined.append(kept)
+    return MEMORY_ADDRESS.sub("0x…", json.dumps(joined, sort_keys=True))
+
+
+def test_two_clean_builds_in_separate_folders_give_identical_outputs(book, tmp_path):
+    folders = [copy_of_the_book(tmp_path / name) for name in ("first", "second")]
+    builds = [subprocess.Popen(["make", "book", f"BOOK={folder}"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True) for folder in folders]
+    for build in builds:
+        log = build.communicate()[0]
+        assert build.returncode == 0, log[-3000:]
+    executed_notebooks = [folder / "_build" / "jupyter_execute" / "chapters" for folder in folders]
+    for chapter in CHAPTERS:
+        first, second = (outputs(notebooks / f"{chapter}.ipynb") for notebooks in executed_notebooks)
+        assert '"output_type"' in first or chapter == "00-welcome"
+        assert first == second, f"{chapter}: two clean builds printed different outputs"
