@@ -3,6 +3,7 @@
 #   make test   run the test suite (builds the book first if needed)
 #   make serve  preview the built book on http://127.0.0.1:$(PORT)
 #   make live   the same, with live code on a private local Jupyter kernel (Ctrl-C stops both)
+#   make links  check every external link (needs the network; internal links are checked by every build)
 
 PYTHON ?= python3
 PORT ?= 8000
@@ -17,13 +18,16 @@ VENDOR := _build/vendor
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: book test serve live clean notebooks
+.PHONY: book test serve live clean notebooks links
 
 book: $(VENV)/.book-installed $(VENDOR)/.unpacked
 	$(BIN)/jupyter-book build $(BOOK) --warningiserror --nitpick --keep-going
 
 test: $(VENV)/.test-installed node_modules/.package-lock.json $(CHROMIUM)
 	$(BIN)/python -m pytest tests
+
+links: $(VENV)/.book-installed $(VENDOR)/.unpacked
+	$(BIN)/jupyter-book build $(BOOK) --builder linkcheck
 
 serve:
 	@test -f _build/html/index.html || { echo "No built book in _build/html: run 'make book' first." >&2; exit 1; }

@@ -29,6 +29,7 @@ from pathlib import Path
 import nbformat
 import yaml
 from docutils import nodes
+from jupyter_server.auth.identity import IdentityProvider
 from packaging.requirements import Requirement
 from myst_nb.core.variables import format_plain_text
 from sphinx.errors import ExtensionError
@@ -307,10 +308,12 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
     def do_GET(self):
         if self.path.split("?")[0].endswith("/_static/live-code.json"):
-            # Only for pages of this site: a foreign page cannot read a cross-origin response, and a foreign host
-            # name that resolves to 127.0.0.1 (DNS rebinding) is refused here.
+            # Only for pages of this site. A foreign host name that resolves to 127.0.0.1 (DNS rebinding) is refused,
+            # and so is a browser's request from another origin (another port, say), which it marks Sec-Fetch-Site.
             if self.headers.get("Host") != f"127.0.0.1:{self.server.server_port}":
                 return self.send_error(403, "Live code is served to http://127.0.0.1 only")
+            if self.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+                return self.send_error(403, "Live code is served to this book's own pages only")
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Cache-Control", "no-store")
@@ -324,6 +327,14 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         pass  # one line per request drowns the kernel server's messages
 
 
+class BookPagesOnly(IdentityProvider):
+    """jupyter server lets any origin in that sends the token. A page of another site should never have it, but if
+    it had, it still could not start a kernel or run code: the origin is checked on every request."""
+
+    def should_check_origin(self, handler):
+        return True
+
+
 def start_kernel_server(port, origin, token):
     """`jupyter server` on loopback only, for the book's origin only; the token goes through the environment,
     never the command line, which other users of the machine can read."""
@@ -334,12 +345,12 @@ def start_kernel_server(port, origin, token):
         f"--ServerApp.root_dir={ROOT}",
         # Kernels of closed pages go away after half an hour idle.
         "--MappingKernelManager.cull_idle_timeout=1800", "--MappingKernelManager.cull_interval=60",
-        "--ServerApp.log_level=WARN",
+        "--ServerApp.log_level=WARN", "--ServerApp.identity_provider_class=booktools.BookPagesOnly",
     ]
     if os.geteuid() == 0:
         command.append("--allow-root")
     # Its own session: a Ctrl-C in the terminal reaches only us (jupyter server would stop to ask "Shutdown?").
-    server = subprocess.Popen(command, env={**os.environ, "JUPYTER_TOKEN": token}, start_new_session=True)
+    server = subprocess.Popen(command, env={**os.environ, "JUPYTER_TOKEN": token}, cwd=ROOT, start_new_session=True)
     status = urllib.request.Request(f"http://127.0.0.1:{port}/api/status",
                                     headers={"Authorization": f"token {token}"})
     for _ in range(300):

@@ -1,6 +1,7 @@
 """The GitHub workflow and the CI entry point."""
 
 import json
+import re
 import subprocess
 
 import yaml
@@ -50,6 +51,22 @@ def test_workflow_builds_tests_reports_and_deploys_only_a_good_build_from_main()
     assert {"_build/logs/", "_build/html/reports/"} <= set(reports["with"]["path"].split())
     deploy = workflow["jobs"]["deploy"]
     assert deploy["needs"] == "build" and "refs/heads/main" in deploy["if"]
+
+
+def test_a_failed_build_publishes_nothing():
+    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["build"]["steps"]
+    runs = [step.get("run", "") for step in steps]
+    upload = next(i for i, step in enumerate(steps) if step.get("uses", "").startswith("actions/upload-pages-artifact"))
+    # A step runs only if every step before it succeeded, unless its condition says otherwise.
+    assert upload > next(i for i, run in enumerate(runs) if "make book" in run) and upload > runs.index("make test")
+    assert not re.search(r"always\(\)|failure\(\)|cancelled\(\)", steps[upload]["if"])
+
+
+def test_external_links_are_checked_by_a_job_that_never_blocks_the_site():
+    jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
+    assert jobs["links"]["continue-on-error"] is True
+    assert any(step.get("run") == "make links" for step in jobs["links"]["steps"])
+    assert "links" not in jobs["deploy"]["needs"]
 
 
 def test_ci_runs_the_readme_test_command():

@@ -1,0 +1,155 @@
+"""The local kernel server of `make live` runs code on the reader's machine: it must let no one else in. Each test
+tries one way in, as another program or as a page of another origin in Chromium."""
+
+import functools
+import http.server
+import json
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import psutil
+import pytest
+
+from book import ROOT
+
+
+@pytest.fixture(scope="module")
+def kernel_server(live):
+    """The kernel server's address and token, as the book's own pages are told them."""
+    server = json.load(urllib.request.urlopen(f"{live.url}/_static/live-code.json"))["server"]
+    return server["baseUrl"].rstrip("/"), server["token"]
+
+
+def call(url, token=None, method="GET", headers=None):
+    """An HTTP status from the kernel server (or the book's site)."""
+    request = urllib.request.Request(url, method=method, data=b"{}" if method == "POST" else None,
+                                     headers={**({"Authorization": f"token {token}"} if token else {}), **(headers or {})})
+    try:
+        return urllib.request.urlopen(request).status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def kernels(kernel_server):
+    base, token = kernel_server
+    request = urllib.request.Request(f"{base}/api/kernels", headers={"Authorization": f"token {token}"})
+    return {kernel["id"] for kernel in json.load(urllib.request.urlopen(request))}
+
+
+@pytest.fixture(scope="module")
+def kernel(kernel_server):
+    """A running kernel, started with the token as a book page starts one."""
+    base, token = kernel_server
+    request = urllib.request.Request(f"{base}/api/kernels", data=b"{}", method="POST",
+                                     headers={"Authorization": f"token {token}"})
+    return json.load(urllib.request.urlopen(request))["id"]
+
+
+def listening(process):
+    """The addresses a process and all its children listen on."""
+    processes = [process, *process.children(recursive=True)]
+    return {(c.laddr.ip, c.laddr.port) for p in processes for c in p.net_connections("inet")
+            if c.status == psutil.CONN_LISTEN}
+
+
+def test_every_port_it_opens_listens_on_loopback_only(live, kernel):
+    ports = set()
+    for _ in range(100):  # the kernel opens its ports a moment after the server answers
+        if len(ports := listening(psutil.Process(live.process.pid))) >= 7:
+            break
+        time.sleep(0.1)
+    assert len(ports) >= 7  # the site, the kernel server, and the five ports of the running kernel
+    listening_on = ports
+    assert {ip for ip, _ in listening_on} == {"127.0.0.1"}
+    # Nothing answers on the machine's other addresses.
+    others = [a.address for addrs in psutil.net_if_addrs().values() for a in addrs
+              if a.family == socket.AF_INET and not a.address.startswith("127.")]
+    for address in others:
+        for _, port in listening_on:
+            with socket.socket() as probe:
+                probe.settimeout(1)
+                assert probe.connect_ex((address, port)) != 0, f"{address}:{port} answers"
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token"], ids=["no token", "a wrong token"])
+def test_a_request_without_the_token_is_refused(kernel_server, kernel, token):
+    base, _ = kernel_server
+    before = kernels(kernel_server)
+    assert call(f"{base}/api/kernels", token, method="POST") == 403
+    assert call(f"{base}/api/kernels", token) == 403
+    assert call(f"{base}/api/kernels/{kernel}/interrupt", token, method="POST") == 403
+    assert call(f"{base}/api/contents", token) == 403  # the reader's files
+    assert call(f"{base}/api/kernels/{kernel}/channels", token, headers={"Upgrade": "websocket"}) in (400, 403)
+    assert kernels(kernel_server) == before
+
+
+@pytest.fixture(scope="module")
+def foreign_page(browser, tmp_path_factory):
+    """A page served from another origin (another port on 127.0.0.1), in the same browser as the book."""
+    folder = tmp_path_factory.mktemp("foreign")
+    (folder / "index.html").write_text("<!doctype html><title>Another site</title><p>Nothing to see.")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=folder))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    page = browser.new_page()
+    page.goto(f"http://127.0.0.1:{server.server_port}/")
+    yield page
+    page.close()
+    server.shutdown()
+
+
+FETCH = """async ([url, options]) => {
+    try { const response = await fetch(url, options); return `${response.status} ${await response.text()}`; }
+    catch (error) { return `blocked: ${error.message}`; }
+}"""
+
+WEBSOCKET = """url => new Promise(resolve => {
+    const socket = new WebSocket(url);
+    socket.onopen = () => resolve("open");
+    socket.onclose = () => resolve("refused");
+    setTimeout(() => resolve("no answer"), 5000);
+})"""
+
+
+def test_a_page_of_another_origin_cannot_learn_the_token(live, foreign_page, kernel_server):
+    _, token = kernel_server
+    answer = foreign_page.evaluate(FETCH, [f"{live.url}/_static/live-code.json", {}])
+    assert answer.startswith("blocked") and token not in answer
+    # Even where the browser would let the request out unread (no-cors), the site sends no token.
+    assert call(f"{live.url}/_static/live-code.json", headers={"Sec-Fetch-Site": "same-site"}) == 403
+
+
+def test_a_page_of_another_origin_cannot_start_a_kernel_even_with_the_token(foreign_page, kernel_server):
+    base, token = kernel_server
+    before = kernels(kernel_server)
+    tries = [
+        {"method": "POST", "headers": {"Authorization": f"token {token}"}, "body": "{}"},
+        {"method": "POST", "mode": "no-cors", "body": "{}"},  # a plain form post: no CORS check by the browser
+    ]
+    for options in tries:
+        answer = foreign_page.evaluate(FETCH, [f"{base}/api/kernels?token={token}", options])
+        assert not answer.startswith("201"), answer
+    assert kernels(kernel_server) == before
+
+
+def test_a_page_of_another_origin_cannot_run_code_even_with_the_token(foreign_page, kernel_server, kernel):
+    base, token = kernel_server
+    channels = f"{base.replace('http', 'ws', 1)}/api/kernels/{kernel}/channels?token={token}"
+    assert foreign_page.evaluate(WEBSOCKET, channels) == "refused"
+
+
+def test_the_token_is_in_no_file_of_the_book_and_in_no_log(live, kernel_server, kernel):
+    _, token = kernel_server
+    call(f"{kernel_server[0]}/api/kernels?token={token}")  # servers like to log the addresses they were asked
+    call(f"{kernel_server[0]}/api/kernels?token=wrong-{token}")
+    folders = [ROOT / name for name in ("_build", "chapters", "assets", "tests", "binder")]
+    files = [path for folder in folders for path in folder.rglob("*") if path.is_file()]
+    files += [path for path in ROOT.iterdir() if path.is_file()]
+    assert len(files) > 50
+    assert [path for path in files if token.encode() in path.read_bytes()] == []
+    # What `make live` printed: the terminal, and what a CI job would keep as its log.
+    assert "live code on a local kernel" in live.output
+    assert token not in live.output
