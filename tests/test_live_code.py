@@ -3,6 +3,7 @@ Live Code button turns its cells into editable ones that run there."""
 
 import json
 import socket
+import time
 import urllib.error
 import urllib.request
 
@@ -134,3 +135,38 @@ def test_a_busy_port_gets_another_free_port_and_says_so(book):
             assert f"Port {port} is in use" in server.output
             assert not server.url.endswith(f":{port}")
             assert urllib.request.urlopen(f"{server.url}/{AUTOGRAD}").status == 200
+
+
+def test_a_local_kernel_is_warmed_up_as_the_page_opens_yet_looks_fresh(browser, live):
+    server = json.load(urllib.request.urlopen(f"{live.url}/_static/live-code.json"))["server"]
+    sessions = urllib.request.Request(f"{server['baseUrl']}api/sessions",
+                                      headers={"Authorization": f"token {server['token']}"})
+    before = {session["id"] for session in json.load(urllib.request.urlopen(sessions))}
+    page = browser.new_page()
+    page.goto(f"{live.url}/{AUTOGRAD}")
+    for _ in range(100):  # the page starts its kernel without a click
+        if started := [s for s in json.load(urllib.request.urlopen(sessions)) if s["id"] not in before]:
+            break
+        page.wait_for_timeout(100)
+    assert len(started) == 1 and started[0]["path"].startswith("chapters/01-autograd-")
+    start_live_code(page)
+    assert page.evaluate("thebe.session.kernel.id") == started[0]["kernel"]["id"]  # the click found it
+    # The libraries are loaded, but no name is bound: a cell that forgot its import still fails.
+    probe = live_cell(page, "import numpy")
+    type_and_run(page, probe, "sorted(name for name in ('numpy', 'torch', 'np', 'plt') if name in globals())")
+    expect(kernel_output(probe)).to_contain_text("[]")
+
+
+def test_a_closed_page_shuts_its_kernel_down(browser, live):
+    server = json.load(urllib.request.urlopen(f"{live.url}/_static/live-code.json"))["server"]
+    kernels = urllib.request.Request(f"{server['baseUrl']}api/kernels",
+                                     headers={"Authorization": f"token {server['token']}"})
+    page, _ = open_live(browser, f"{live.url}/{AUTOGRAD}")
+    kernel = page.evaluate("thebe.session.kernel.id")
+    assert kernel in {k["id"] for k in json.load(urllib.request.urlopen(kernels))}
+    page.close(run_before_unload=True)
+    for _ in range(50):
+        if kernel not in {k["id"] for k in json.load(urllib.request.urlopen(kernels))}:
+            break
+        time.sleep(0.2)
+    assert kernel not in {k["id"] for k in json.load(urllib.request.urlopen(kernels))}

@@ -6,7 +6,11 @@
 (() => {
   const root = document.documentElement.dataset.content_root ?? "";
   const vendor = `${root}_static/vendor/thebe/`;
+  // A path of its own gives each page, even two tabs of one chapter, its own kernel.
+  const path = `${DOCUMENTATION_OPTIONS.pagename}-${crypto.randomUUID().slice(0, 8)}.ipynb`;
+  const readSettings = () => fetch(`${root}_static/live-code.json`, { cache: "no-store" }).then((r) => r.json());
   let started = null;
+  let warming = null;
 
   const load = (tag, attributes) =>
     new Promise((resolve, reject) => {
@@ -48,10 +52,42 @@
     }
   }
 
+  // With a kernel server on this computer (`make live`), the page's kernel starts as the page opens, and imports the
+  // book's libraries: torch alone takes about two seconds, which the reader would otherwise wait for after the click.
+  // __import__ binds no name, so the reader's cells see the kernel as fresh. Binder is never started unasked.
+  const WARM_UP = '__import__("numpy"); __import__("torch"); __import__("matplotlib.pyplot")';
+
+  async function warmUp({ server }) {
+    const headers = { Authorization: `token ${server.token}` };
+    const response = await fetch(`${server.baseUrl}api/sessions`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ path, name: path, type: "notebook", kernel: { name: "python3" } }),
+    });
+    const { id, kernel } = await response.json();
+    // Every page opened would otherwise leave a kernel behind (a few hundred MB each) until it is culled, idle.
+    addEventListener("pagehide", () =>
+      fetch(`${server.baseUrl}api/sessions/${id}`, { method: "DELETE", headers, keepalive: true }));
+    const socket = new WebSocket(`${server.baseUrl.replace(/^http/, "ws")}api/kernels/${kernel.id}/channels?token=${server.token}`);
+    const header = { msg_id: crypto.randomUUID(), session: crypto.randomUUID(), msg_type: "execute_request" };
+    socket.onopen = () => socket.send(JSON.stringify({
+      header: { ...header, username: "", version: "5.3", date: new Date().toISOString() },
+      parent_header: {},
+      metadata: {},
+      content: { code: WARM_UP, silent: true, store_history: false, user_expressions: {}, allow_stdin: false },
+      channel: "shell",
+      buffers: [],
+    }));
+    socket.onmessage = ({ data }) => JSON.parse(data).msg_type === "execute_reply" && socket.close();
+  }
+
+  if (["127.0.0.1", "localhost"].includes(location.hostname) && document.querySelector("div.cell")) {
+    warming = readSettings().then((found) => found.server && warmUp(found)).catch((error) => console.warn(error));
+  }
+
   async function start() {
     const say = statusLine();
-    const response = await fetch(`${root}_static/live-code.json`, { cache: "no-store" });
-    const settings = await response.json();
+    const settings = await readSettings();
     const local = settings.server !== undefined;
     say(local
       ? "Live code: starting a kernel on this computer…"
@@ -61,7 +97,7 @@
       load("link", { rel: "stylesheet", href: `${vendor}thebe.css` }),
     ]);
     prepareCells();
-    const page = DOCUMENTATION_OPTIONS.pagename;
+    await warming; // thebe then finds the page's warm kernel by its path, instead of starting a second one
     window.thebe.on("status", (_, { status, message }) => {
       if (status === "error" || status.endsWith("-error")) say(`Live code: ${message}`, "error");
     });
@@ -70,8 +106,7 @@
       useBinder: !local,
       binderOptions: settings.binder,
       serverSettings: settings.server,
-      // A path of its own gives each page, even two tabs of one chapter, its own kernel.
-      kernelOptions: { kernelName: "python3", path: `${page}-${crypto.randomUUID().slice(0, 8)}.ipynb` },
+      kernelOptions: { kernelName: "python3", path },
       selector: "div.cell pre[data-executable]",
       outputSelector: "div.cell .cell_output",
       // Math on this site is rendered by the site's own MathJax; thebe must not fetch one from a CDN.
