@@ -7,6 +7,8 @@ import ast
 import functools
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -32,6 +34,27 @@ CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 def make(*arguments):
     """Run one of the README's make targets; return the finished process with its output as text."""
     return subprocess.run(["make", *arguments], cwd=ROOT, capture_output=True, text=True)
+
+
+def output(process):
+    """All a finished process printed."""
+    return process.stdout + (process.stderr or "")
+
+
+def executed(build):
+    """The chapters a build ran (not taken from the cache), from myst-nb's log."""
+    return sorted(re.findall(r"chapters/([\w-]+)\.md: Executing notebook", output(build)))
+
+
+def copy_of_book(folder):
+    """What a build reads, in a folder of its own (and the extension, which finds the unpacked thebe beside it)."""
+    folder.mkdir()
+    for name in ["_config.yml", "_toc.yml", "requirements.txt"]:
+        shutil.copy(ROOT / name, folder)
+    shutil.copytree(ROOT / "assets", folder / "assets")
+    shutil.copytree(ROOT / "chapters", folder / "chapters", ignore=shutil.ignore_patterns("*.ipynb"))
+    (folder / "booktools.py").symlink_to(ROOT / "booktools.py")
+    return folder
 
 
 @functools.cache

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 import yaml
 
-from book import CHAPTERS, ROOT, make
+from book import CHAPTERS, ROOT, copy_of_book, executed, make, output
 
 FIXTURES = ROOT / "tests" / "fixtures" / "chapters"
 TIMEOUT = 10  # seconds a fixture cell may run: the hanging cell is stopped after this
@@ -34,10 +34,6 @@ def book_with(chapters, folder):
     shutil.copytree(ROOT / "assets", folder / "assets")
     (folder / "booktools.py").symlink_to(ROOT / "booktools.py")  # it finds the unpacked thebe beside itself
     return folder
-
-
-def output(build):
-    return build.stdout + build.stderr
 
 
 # A cell that fails: the last words of the build name the chapter, the line and number of the cell, and the cause.
@@ -97,11 +93,6 @@ def test_a_warning_stops_the_readme_build_and_names_the_chapter_line_and_cause(c
         assert re.search(rf"chapters/{chapter}\.md:{line}: WARNING: {re.escape(message)}", output(build)), message
 
 
-def executed(build):
-    """The chapters a build ran (not taken from the cache), from myst-nb's log."""
-    return sorted(re.findall(r"chapters/([\w-]+)\.md: Executing notebook", output(build)))
-
-
 def test_a_new_environment_runs_every_chapter_again(tmp_path):
     book = book_with(["small", "small-too"], tmp_path)
     assert executed(make("book", f"BOOK={book}")) == ["small", "small-too"]
@@ -113,17 +104,6 @@ def test_a_new_environment_runs_every_chapter_again(tmp_path):
     assert rebuild.returncode == 0, output(rebuild)[-3000:]
     assert executed(rebuild) == ["small", "small-too"]
     assert len(list((book / "_build" / ".jupyter_cache").iterdir())) == 1  # the old environment's cache is gone
-
-
-def copy_of_the_book(folder):
-    """What a build reads, in a folder of its own (and the extension, which finds the unpacked thebe beside it)."""
-    folder.mkdir()
-    for name in ["_config.yml", "_toc.yml", "requirements.txt"]:
-        shutil.copy(ROOT / name, folder)
-    shutil.copytree(ROOT / "assets", folder / "assets")
-    shutil.copytree(ROOT / "chapters", folder / "chapters", ignore=shutil.ignore_patterns("*.ipynb"))
-    (folder / "booktools.py").symlink_to(ROOT / "booktools.py")
-    return folder
 
 
 # What may differ between two runs of the same code: where objects sit in memory, and how the kernel's timing cut
@@ -147,7 +127,7 @@ def outputs(notebook):
 
 
 def test_two_clean_builds_in_separate_folders_give_identical_outputs(book, tmp_path):
-    folders = [copy_of_the_book(tmp_path / name) for name in ("first", "second")]
+    folders = [copy_of_book(tmp_path / name) for name in ("first", "second")]
     builds = [subprocess.Popen(["make", "book", f"BOOK={folder}"], cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True) for folder in folders]
     for build in builds:
