@@ -149,6 +149,7 @@ def setup(app):
     app.connect("builder-inited", add_live_code_files)
     app.connect("html-page-context", live_code_on_pages_with_code, priority=600)  # after the theme's buttons
     app.connect("build-finished", copy_site_files)
+    accessible_theme(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
@@ -197,6 +198,29 @@ def copy_site_files(app, exception):
         notebook = Path(app.env.doc2path(docname)).with_suffix(".ipynb")
         if notebook.exists():
             shutil.copy2(notebook, Path(app.outdir) / "_sources" / f"{docname}.ipynb")
+
+
+# --- Accessibility (Sphinx extension) ------------------------------------------------------------
+
+# Stock buttons whose aria-label hides their visible text from screen readers and speech control ("click Show
+# solution" fails): axe's serious label-content-name-mismatch on every page. Fixed where the markup is written.
+
+
+def accessible_theme(app):
+    from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput, visit_HideCellInput
+
+    # Before the theme's own components: our copies of its search and colour-mode buttons, minus the mismatch.
+    templates = str(ROOT / "assets" / "templates")
+    app.connect("config-inited", lambda app, config: config.templates_path.insert(0, templates))
+
+    def visit_solution_toggle(self, node):
+        # myst-nb names the toggle "Toggle hidden content"; without that label its name is what it shows,
+        # "Show solution" or "Hide solution".
+        start = len(self.body)
+        visit_HideCellInput(self, node)
+        self.body[start:] = [part.replace(' aria-label="Toggle hidden content"', "") for part in self.body[start:]]
+
+    app.add_node(HideCodeCellNode, override=True, html=(visit_solution_toggle, depart_HideCellInput))
 
 
 # --- Local live-code server -----------------------------------------------------------------------
