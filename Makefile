@@ -18,7 +18,7 @@ VENDOR := _build/vendor
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: book test serve live clean notebooks links
+.PHONY: book test serve live clean notebooks links lighthouse
 
 book: $(VENV)/.book-installed $(VENDOR)/.unpacked
 	$(BIN)/jupyter-book build $(BOOK) --warningiserror --nitpick --keep-going
@@ -39,6 +39,10 @@ live: book
 
 clean:
 	rm -rf _build
+
+# Lighthouse scores of every chapter page into _build/benchmark/ (npx fetches Lighthouse 12.2.3 on first use).
+lighthouse: book $(CHROMIUM)
+	$(BIN)/python benchmark.py lighthouse
 
 $(VENV)/.book-installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -1,6 +1,6 @@
 """The book's own tooling, kept to one module.
 
-- A Sphinx extension (listed in _config.yml): live code served from the site itself, no CDN.
+- A Sphinx extension (listed in _config.yml): live code served from the site itself, no CDN; accessibility fixes.
 - `python booktools.py notebooks`: writes the Colab/Binder notebook next to each chapter.
 - `python booktools.py live`: serves the built book with a private local Jupyter kernel for live code.
 """
@@ -32,6 +32,7 @@ from docutils import nodes
 from jupyter_server.auth.identity import IdentityProvider
 from packaging.requirements import Requirement
 from myst_nb.core.variables import format_plain_text
+from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput, visit_HideCellInput
 from sphinx.errors import ExtensionError
 
 
@@ -157,6 +158,7 @@ def setup(app):
     app.connect("build-finished", copy_site_files)
     app.connect("build-finished", explain_failed_chapter)
     app.connect("build-finished", fail_again_until_fixed)
+    accessible_pages(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
@@ -212,6 +214,7 @@ def copy_site_files(app, exception):
     static = Path(app.outdir) / "_static"
     # Sphinx copies static files only when some page was out of date; an edited script must not wait for that.
     shutil.copytree(ROOT / "assets" / "live-code", static, dirs_exist_ok=True)
+    shutil.copy2(ACCESSIBILITY_CSS, static)
     shutil.copytree(VENDOR / "thebe" / "lib", static / "vendor" / "thebe", dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("*.map", "types"))
     mathjax = VENDOR / "mathjax" / "es5"
@@ -281,6 +284,32 @@ def failed_cell(book, chapter, error, timeout):
             hint = "Add the package to requirements.txt and binder/requirements.txt, or remove the import."
         return f"{where} raised {error.ename}: {error.evalue}\n{hint}"
     return f"{where} did not run: {type(error).__name__}: {error}"
+# --- Accessibility (Sphinx extension) ------------------------------------------------------------
+# What axe-core and a keyboard found wrong in the stock pages, fixed where the markup is written (checked by
+# tests/test_accessibility.py): buttons whose aria-label hides the text they show, so that a screen reader or speech
+# control ("click Show solution") misses it (axe: label-content-name-mismatch, serious, on every page), and header
+# buttons and menu items that show no focus ring.
+
+ACCESSIBILITY_CSS = ROOT / "assets" / "accessibility.css"
+
+
+def accessible_pages(app):
+    app.connect("config-inited", accessible_templates_and_styles)
+    app.add_css_file(ACCESSIBILITY_CSS.name)
+    app.add_node(HideCodeCellNode, override=True, html=(visit_solution_toggle, depart_HideCellInput))
+
+
+def accessible_templates_and_styles(app, config):
+    # Ahead of the theme's own components: our copies of its search and colour-mode buttons.
+    config.templates_path.insert(0, str(ROOT / "assets" / "templates"))
+    config.html_static_path.append(str(ACCESSIBILITY_CSS))
+
+
+def visit_solution_toggle(self, node):
+    """myst-nb's "Show solution" toggle without its label "Toggle hidden content": named by the text it shows."""
+    start = len(self.body)
+    visit_HideCellInput(self, node)
+    self.body[start:] = [part.replace(' aria-label="Toggle hidden content"', "") for part in self.body[start:]]
 
 
 # --- Local live-code server -----------------------------------------------------------------------

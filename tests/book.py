@@ -27,6 +27,9 @@ sys.path.insert(0, str(ROOT))  # the book's tools module sits at the repository 
 import booktools  # noqa: E402
 CHAPTERS = sorted(path.stem for path in (ROOT / "chapters").glob("[0-9][0-9]-*.md"))
 HTML = ROOT / "_build" / "html" / "chapters"
+# Every page of the site, as paths under _build/html.
+PAGES = ["index.html", "search.html", "genindex.html", *(f"chapters/{chapter}.html" for chapter in CHAPTERS),
+         "chapters/build-report.html"]
 BUILT = ROOT / "_build" / "jupyter_execute" / "chapters"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
@@ -168,10 +171,40 @@ def press_live_code(page):
     page.get_by_role("button", name="Live Code").click()
 
 
-def start_live_code(page):
-    """Press Live Code; return once the kernel is ready."""
-    press_live_code(page)
+def start_live_code(page, press=press_live_code):
+    """Press Live Code (with the mouse unless told otherwise); return once the kernel is ready."""
+    press(page)
     page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=60_000)
+
+
+def press_live_code_by_keyboard(page):
+    """Live Code the way a keyboard user presses it: Tab to the launch menu, open it, arrow down to Live Code."""
+    keyboard_to(page, page.get_by_role("button", name="Launch interactive content"))
+    page.keyboard.press("Enter")
+    keyboard_to(page, page.get_by_role("button", name="Live Code"), key="ArrowDown")
+    page.keyboard.press("Enter")
+
+
+# Keyboard focus (:focus-visible) drawn as an outline or a shadow; a live cell draws it around its whole editor.
+FOCUS_SHOWN = """() => {
+    const focused = document.activeElement;
+    const style = getComputedStyle(focused.closest(".CodeMirror") ?? focused);
+    return focused.matches(":focus-visible")
+        && (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0 || style.boxShadow !== "none");
+}"""
+
+
+def keyboard_to(page, target, key="Tab", limit=200):
+    """Press key until target (or an element in it, such as a live cell's editor) has the focus, and check that the
+    reader can see where the focus is. In a live cell Tab indents, so leave one as its status line says: Esc, Tab."""
+    for _ in range(limit):
+        if page.evaluate("document.activeElement.closest('.CodeMirror') !== null"):
+            page.keyboard.press("Escape")
+        page.keyboard.press(key)
+        if target.evaluate("element => element.contains(document.activeElement)"):
+            assert page.evaluate(FOCUS_SHOWN), f"no focus ring on {target}"
+            return
+    raise AssertionError(f"{limit} presses of {key} never reached {target}")
 
 
 def live_cell(page, first_line):

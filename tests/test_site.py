@@ -6,10 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from book import CHAPTERS, CONFIG, HTML, ROOT, page, press_live_code, watch
+from book import CHAPTERS, CONFIG, HTML, PAGES, ROOT, page, press_live_code, watch
 
-PAGES = ["index.html", "search.html", "genindex.html", *(f"chapters/{chapter}.html" for chapter in CHAPTERS),
-         "chapters/build-report.html"]
 REPOSITORY = urlsplit(CONFIG["repository"]["url"]).path.strip("/")  # org/name
 BRANCH = CONFIG["repository"]["branch"]
 

@@ -85,6 +85,14 @@
     warming = readSettings().then((found) => found.server && warmUp(found)).catch((error) => console.warn(error));
   }
 
+  // CodeMirror types into an unnamed hidden textarea; a screen reader would announce just "edit text".
+  function nameEditors() {
+    const editors = document.querySelectorAll("div.cell .CodeMirror");
+    editors.forEach((editor, i) =>
+      editor.CodeMirror.getInputField().setAttribute("aria-label", `Code cell ${i + 1} of ${editors.length}`),
+    );
+  }
+
   async function start() {
     const say = statusLine();
     const settings = await readSettings();
@@ -116,10 +124,12 @@
       codeMirrorConfig: { lineNumbers: false, theme: "default" },
     });
     if (!session) throw new Error("the kernel did not start");
+    nameEditors();
     document.documentElement.dataset.liveCode = "ready";
     say(
       `Live code: ready, on ${local ? "a kernel on this computer" : "Binder"}. Edit any cell and press ` +
-        "Shift+Enter or its run button; cells share one kernel, so run them in order.",
+        "Shift+Enter or its run button; cells share one kernel, so run them in order. In a cell, Tab indents: " +
+        "press Esc first to move on with Tab.",
       "ready",
     );
   }
