@@ -11,8 +11,9 @@ PORT ?= 8000
 BOOK ?= .
 VENV := .venv
 BIN := $(VENV)/bin
-# thebe (live code) and MathJax, served from the site itself so that nothing loads from a CDN.
-VENDORED := thebe@0.9.3 mathjax@3.2.2
+# thebe (live code), served from the site itself so that nothing loads from a CDN; MathJax and Font Awesome (the
+# theme's version), which booktools.py turns into the pages' math and icons at build time.
+VENDORED := thebe@0.9.3 mathjax@3.2.2 @fortawesome/fontawesome-free@6.5.2
 VENDOR := _build/vendor
 # The browser the tests drive (on GitHub's runners: CHROMIUM=/usr/bin/google-chrome).
 CHROMIUM ?= /usr/bin/chromium
@@ -60,7 +61,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 $(VENDOR)/.unpacked: Makefile
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
 	cd $(VENDOR) && for package in $(VENDORED); do \
-		tarball=$$(npm pack --silent $$package) && mkdir $${package%@*} \
+		tarball=$$(npm pack --silent $$package) && mkdir -p $${package%@*} \
 		&& tar xzf $$tarball -C $${package%@*} --strip-components=1 && rm $$tarball || exit 1; \
 	done
 	touch $@

@@ -23,7 +23,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
+from html import escape
 from pathlib import Path
 
 import nbformat
@@ -34,6 +36,9 @@ from packaging.requirements import Requirement
 from myst_nb.core.variables import format_plain_text
 from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput, visit_HideCellInput
 from sphinx.errors import ExtensionError
+from sphinx.locale import _
+from sphinx.util import logging
+from sphinx.util.math import get_node_equation_number, wrap_displaymath
 
 
 # --- Colab and Binder notebooks -------------------------------------------------------------------
@@ -142,20 +147,27 @@ def write_notebooks():
             orphan.unlink()  # its chapter is gone
 
 
-# --- Live code (Sphinx extension) -----------------------------------------------------------------
+# --- Live code, math and icons (Sphinx extension) ------------------------------------------------
 
-# thebe and MathJax, unpacked from their npm tarballs by `make book` (only their built files; no node_modules).
+# thebe, MathJax and Font Awesome, unpacked from their npm tarballs by `make book` (only their built files).
 VENDOR = ROOT / "_build" / "vendor"
+FONT_AWESOME = VENDOR / "@fortawesome" / "fontawesome-free"
+logger = logging.getLogger(__name__)
 
 
 def setup(app):
     # sphinx-book-theme's Live Code button calls initThebe(), which live-code.js defines; the theme expects this
     # setting (sphinx-thebe's name) and fills in the repository, which is where Binder starts a kernel.
     app.add_config_value("thebe_config", {}, "html")
+    # Math typeset at build time (html_math_renderer: svg in _config.yml): no MathJax for the reader to download.
+    app.add_html_math_renderer("svg", (visit_math, None), (visit_math_block, None))
     app.connect("config-inited", cache_per_environment)
     app.connect("builder-inited", add_live_code_files)
     app.connect("html-page-context", live_code_on_pages_with_code, priority=600)  # after the theme's buttons
+    app.connect("html-page-context", math_css_on_pages_with_math)
     app.connect("build-finished", copy_site_files)
+    app.connect("build-finished", icons_without_font_awesome_js)
+    app.connect("build-finished", write_math_css)
     app.connect("build-finished", explain_failed_chapter)
     app.connect("build-finished", fail_again_until_fixed)
     accessible_pages(app)
@@ -190,11 +202,13 @@ def environment(book):
 
 
 def add_live_code_files(app):
-    missing = [name for name in ("thebe", "mathjax") if not (VENDOR / name / "package.json").exists()]
+    missing = [name for name in ("thebe", "mathjax", FONT_AWESOME.relative_to(VENDOR).as_posix())
+               if not (VENDOR / name / "package.json").exists()]
     if missing:
         raise ExtensionError(f"{' and '.join(missing)} not found in {VENDOR}: build with `make book`, which unpacks "
                              "them from npm")
     app.config.html_static_path.append(str(ROOT / "assets" / "live-code"))
+    app.add_css_file("icons.css")  # written by icons_without_font_awesome_js
 
 
 def live_code_on_pages_with_code(app, pagename, templatename, context, doctree):
@@ -217,11 +231,6 @@ def copy_site_files(app, exception):
     shutil.copy2(ACCESSIBILITY_CSS, static)
     shutil.copytree(VENDOR / "thebe" / "lib", static / "vendor" / "thebe", dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("*.map", "types"))
-    mathjax = VENDOR / "mathjax" / "es5"
-    (static / "vendor" / "mathjax").mkdir(parents=True, exist_ok=True)
-    shutil.copy2(mathjax / "tex-chtml.js", static / "vendor" / "mathjax")
-    shutil.copytree(mathjax / "output" / "chtml" / "fonts" / "woff-v2",
-                    static / "vendor" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2", dirs_exist_ok=True)
     repository = app.config.thebe_config["repository_url"].removeprefix("https://github.com/").strip("/")
     binder = {
         "repo": repository,
@@ -235,6 +244,127 @@ def copy_site_files(app, exception):
         notebook = Path(app.env.doc2path(docname)).with_suffix(".ipynb")
         if notebook.exists():
             shutil.copy2(notebook, Path(app.outdir) / "_sources" / f"{docname}.ipynb")
+
+
+# The theme puts Font Awesome's SVG+JS build (fontawesome.js, 1.5 MB) on every page, for a dozen icons that its own
+# CSS already styles as <i class="fa-solid fa-NAME">. The tag is hard-coded in its webpack-macros.html template with
+# no option to leave it out, so it is taken out of the written pages; icons.css draws the icons the site uses.
+FONT_AWESOME_JS = re.compile(r'\s*<script [^>]*src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
+ICON_STYLES = {"solid": ".fa-solid,.fas", "regular": ".fa-regular,.far", "brands": ".fa-brands,.fab"}
+
+
+def icons_without_font_awesome_js(app, exception):
+    """Drop fontawesome.js from every page, and write icons.css: each icon named in the pages or in the scripts
+    that add icons at run time (the theme's), as a CSS mask of its Font Awesome SVG in the text's colour."""
+    if exception or app.builder.format != "html":
+        return
+    outdir, static = Path(app.outdir), Path(app.outdir) / "_static"
+    for unused in static.glob("scripts/fontawesome.js*"):
+        unused.unlink()  # so that a page still asking for it fails the tests instead of loading it
+    names = set()
+    for path in [*outdir.glob("**/*.html"), *static.glob("*.js"), *static.glob("scripts/*.js")]:
+        text = path.read_text()
+        names.update(re.findall(r"(?<![\w-])fa-([a-z0-9-]+)", text))
+        if path.suffix == ".html" and FONT_AWESOME_JS.search(text):
+            path.write_text(FONT_AWESOME_JS.sub("", text))
+    icons = json.loads((FONT_AWESOME / "metadata" / "icon-families.json").read_text())
+    version = json.loads((FONT_AWESOME / "package.json").read_text())["version"]
+    rules = [f"/* Font Awesome Free {version} icons (CC BY 4.0, https://fontawesome.com/license/free), as masks: "
+             "written by booktools.py */",
+             # Sized as fontawesome.js sized its SVGs; and no glyph of the theme's icon font, so no 150 kB font.
+             ",".join(ICON_STYLES.values()) + "{height:1em;font-size:inherit;vertical-align:-.125em;"
+             "background-color:currentColor;mask:var(--icon) center/contain no-repeat}",
+             ".fa-lg{font-size:1.25em;vertical-align:-.2em}",
+             ",".join(f"{style}::before" for style in ",".join(ICON_STYLES.values()).split(",")) + "{content:none}"]
+    for name, icon in sorted(icons.items()):
+        for style, svg in icon["svgs"].get("classic", {}).items():
+            used = sorted(names & {name, *icon.get("aliases", {}).get("names", [])})
+            if used and style in ICON_STYLES:
+                image = urllib.parse.quote(f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {svg['width']} "
+                                           f"{svg['height']}'><path d='{svg['path']}'/></svg>", safe=" '=/:,")
+                selectors = [f"{each}.fa-{alias}" for alias in used for each in ICON_STYLES[style].split(",")]
+                # The glyph's width, as the web font gives it.
+                width = int(svg["width"]) / int(svg["height"])
+                rules.append(f'{",".join(selectors)}{{--icon:url("data:image/svg+xml,{image}");width:{width:.4g}em}}')
+    (static / "icons.css").write_text("\n".join(rules) + "\n")
+
+
+# MathJax in Node, one process per build: TeX in, SVG out, with MathML for screen readers (the SVG is aria-hidden).
+# Undefined macros fail like other TeX errors instead of showing in red; each formula carries its own glyphs.
+MATHJAX = r"""
+require(process.argv[1]).init({
+  loader: {load: ["input/tex", "output/svg", "a11y/assistive-mml"]},
+  tex: {packages: {"[-]": ["noundefined"]}, formatError: (jax, error) => { throw error; }},
+  svg: {fontCache: "local"},
+}).then(MathJax => {
+  const adaptor = MathJax.startup.adaptor;
+  const send = answer => process.stdout.write(JSON.stringify(answer) + "\n");
+  send(adaptor.textContent(MathJax.svgStylesheet()));
+  require("readline").createInterface({input: process.stdin}).on("line", line => {
+    const {tex, display} = JSON.parse(line);
+    try {
+      send({html: adaptor.outerHTML(MathJax.tex2svg(tex, {display}))});
+    } catch (error) {
+      send({error: error.message});
+    }
+  });
+});
+"""
+
+
+@functools.cache
+def mathjax():
+    """The build's MathJax process, and the CSS that its SVG needs (it sends that first)."""
+    node = shutil.which("node") or "node"
+    process = subprocess.Popen([node, "-e", MATHJAX, str(VENDOR / "mathjax")], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    css = process.stdout.readline()
+    if not css:
+        raise ExtensionError("MathJax did not start in Node (its messages are above)")
+    return process, json.loads(css)
+
+
+def typeset(node, tex, display):
+    process, _css = mathjax()
+    process.stdin.write(json.dumps({"tex": tex, "display": display}) + "\n")
+    process.stdin.flush()
+    answer = json.loads(process.stdout.readline())
+    if "error" in answer:
+        logger.warning(f"TeX error: {answer['error']} in {tex!r}", location=node)
+        return f"<code>{escape(tex)}</code>"
+    return answer["html"]
+
+
+def visit_math(self, node):
+    self.body.append(f'<span class="math">{typeset(node, node.astext(), display=False)}</span>')
+    raise nodes.SkipNode
+
+
+def visit_math_block(self, node):
+    # As Sphinx's own MathJax renderer does, less what MathJax would do in the browser.
+    self.body.append(self.starttag(node, "div", CLASS="math"))
+    if node["number"]:
+        self.body.append(f'<span class="eqno">({get_node_equation_number(self, node)})')
+        self.add_permalink_ref(node, _("Link to this equation"))
+        self.body.append("</span>")
+    tex = node.astext() if node["nowrap"] else wrap_displaymath(node.astext(), None, False)
+    self.body.append(typeset(node, tex, display=True) + "</div>\n")
+    raise nodes.SkipNode
+
+
+def math_css_on_pages_with_math(app, pagename, templatename, context, doctree):
+    if app.env.get_domain("math").has_equations(pagename):
+        app.add_css_file("math.css")
+
+
+def write_math_css(app, exception):
+    """The CSS of MathJax's SVG and hidden MathML; and the end of the build's MathJax process."""
+    if app.builder.format == "html" and app.builder.math_renderer_name == "svg":
+        process, css = mathjax()
+        (Path(app.outdir) / "_static" / "math.css").write_text(css + "\n")
+        process.stdin.close()
+        process.wait()
+        mathjax.cache_clear()
 
 
 # --- A chapter that fails to run -----------------------------------------------------------------

@@ -4,7 +4,9 @@ The tests assert facts on real executed outputs, so they never re-implement a ch
 """
 
 import ast
+import contextlib
 import functools
+import gzip
 import json
 import os
 import re
@@ -19,6 +21,7 @@ from urllib.parse import urlsplit
 
 import jupytext
 import nbclient
+import playwright.sync_api
 import yaml
 from bs4 import BeautifulSoup
 
@@ -163,6 +166,38 @@ def watch(page):
     page.on("request", lambda request: urlsplit(request.url).hostname not in ("127.0.0.1", None)
             and problems.append(f"off-site request: {request.url}"))
     return problems
+
+
+# Playwright's resource types, as the kinds page_weight counts; anything else (fetch, manifest...) is "other".
+KINDS = {"document": "html", "stylesheet": "css", "script": "js", "image": "images", "font": "fonts"}
+
+
+def page_weight(browser, url):
+    """What a reader's first, cold-cache load of url transfers: {"served": bytes by kind, "gzip": the same with
+    each response gzipped at level 6 as a static host (GitHub Pages) sends it, "requests": bytes by URL}. Kinds:
+    html, css, js, images, fonts, other, and their total."""
+    context = browser.new_context()  # a fresh context: an empty cache
+    page = context.new_page()
+    bodies = {}
+
+    def read(request):
+        # Each as it arrives; a page that redirects (index.html) is weighed as the page it lands on, since the
+        # browser drops the bodies of the page it leaves.
+        with contextlib.suppress(playwright.sync_api.Error):
+            bodies[request] = request.response().body()
+
+    page.on("requestfinished", read)
+    page.goto(url, wait_until="networkidle")
+    weight = {"served": dict.fromkeys([*KINDS.values(), "other", "total"], 0), "requests": {}}
+    weight["gzip"] = dict(weight["served"])
+    for request, body in bodies.items():
+        kind = KINDS.get(request.resource_type, "other")
+        weight["requests"][request.url] = len(body)
+        for how, size in ("served", len(body)), ("gzip", len(gzip.compress(body, compresslevel=6))):
+            weight[how][kind] += size
+            weight[how]["total"] += size
+    context.close()
+    return weight
 
 
 def press_live_code(page):

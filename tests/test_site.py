@@ -1,12 +1,13 @@
 """The published site in Chromium, served as a static host serves it: every page loads from the site alone and shows
 its outputs, and every chapter links to Binder and Colab notebooks that exist in the repository."""
 
+import re
 import subprocess
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from book import CHAPTERS, CONFIG, HTML, PAGES, ROOT, page, press_live_code, watch
+from book import CHAPTERS, CONFIG, HTML, PAGES, ROOT, page, page_weight, press_live_code, watch
 
 REPOSITORY = urlsplit(CONFIG["repository"]["url"]).path.strip("/")  # org/name
 BRANCH = CONFIG["repository"]["branch"]
@@ -25,11 +26,19 @@ def test_page_loads_from_the_site_alone_and_shows_its_outputs(browser, site, nam
     assert all(output.is_visible() for output in outputs.all())
     for figure in page.locator("div.cell_output img").all():
         assert figure.evaluate("img => img.complete && img.naturalWidth > 0"), figure.get_attribute("src")
-    # Math is typeset by the site's own MathJax.
-    math = page.locator("div.math, span.math").count()
-    if math:
-        page.evaluate("MathJax.startup.promise")
-        assert page.locator("mjx-container").count() == math
+    # Math is typeset when the book is built: each formula an SVG in the text's colour, with MathML for screen readers.
+    math = page.locator("div.math, span.math")
+    assert page.locator(".math > mjx-container > svg[aria-hidden=true] + mjx-assistive-mml > math").count() == \
+        math.count()
+    assert all(svg.is_visible() for svg in math.locator("svg").all())
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_first_visit_to_a_chapter_downloads_at_most_1_mb(browser, site, chapter):
+    weight = page_weight(browser, f"{site}/chapters/{chapter}.html")
+    assert weight["served"]["total"] <= 1_000_000, weight["requests"]
+    # Neither the theme's icon script nor a math one; live code's thebe comes only when asked for.
+    assert [url for url in weight["requests"] if re.search(r"fontawesome|mathjax|thebe", url, re.I)] == []
 
 
 def menu(html, name):

@@ -117,7 +117,7 @@
       kernelOptions: { kernelName: "python3", path },
       selector: "div.cell pre[data-executable]",
       outputSelector: "div.cell .cell_output",
-      // Math on this site is rendered by the site's own MathJax; thebe must not fetch one from a CDN.
+      // The site's math is typeset when the book is built; thebe must not fetch a MathJax from a CDN.
       mathjaxUrl: "",
       mountStatusWidget: false,
       mountActivateWidget: false,
