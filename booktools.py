@@ -239,6 +239,12 @@ def copy_site_files(app, exception):
         "repoProvider": "github",
     }
     (static / "live-code.json").write_text(json.dumps({"binder": binder}, indent=1) + "\n")
+    # The site's front door redirects to the first page. sphinx-external-toc writes it as a bare <meta> line, with no
+    # icon, so a browser asks for /favicon.ico and logs a 404.
+    (Path(app.outdir) / "index.html").write_text(
+        f'<!doctype html>\n<html lang="en">\n<meta charset="utf-8">\n<title>{app.config.html_title}</title>\n'
+        f'<link rel="icon" href="_static/{Path(app.config.html_favicon).name}">\n'
+        f'<meta http-equiv="Refresh" content="0; url={app.config.root_doc}.html">\n</html>\n')
     # The download button offers the chapter's Colab-ready notebook, not myst-nb's copy with the glue cells.
     for docname in app.env.found_docs:
         notebook = Path(app.env.doc2path(docname)).with_suffix(".ipynb")
