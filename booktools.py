@@ -364,13 +364,15 @@ def math_css_on_pages_with_math(app, pagename, templatename, context, doctree):
 
 
 def write_math_css(app, exception):
-    """The CSS of MathJax's SVG and hidden MathML; and the end of the build's MathJax process."""
-    if app.builder.format == "html" and app.builder.math_renderer_name == "svg":
-        process, css = mathjax()
+    """The CSS of MathJax's SVG and hidden MathML, if this build typeset math; and the end of its MathJax process."""
+    if not mathjax.cache_info().currsize:
+        return  # no page with math was written (a rebuild with no change starts no Node)
+    process, css = mathjax()
+    if exception is None:
         (Path(app.outdir) / "_static" / "math.css").write_text(css + "\n")
-        process.stdin.close()
-        process.wait()
-        mathjax.cache_clear()
+    process.stdin.close()
+    process.wait()
+    mathjax.cache_clear()
 
 
 # --- A chapter that fails to run -----------------------------------------------------------------
