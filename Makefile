@@ -19,7 +19,7 @@ VENDOR := _build/vendor
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: book test serve live clean notebooks links lighthouse
+.PHONY: book test serve live clean notebooks links lighthouse benchmark
 
 book: $(VENV)/.book-installed $(VENDOR)/.unpacked
 	$(BIN)/jupyter-book build $(BOOK) --warningiserror --nitpick --keep-going
@@ -42,8 +42,12 @@ clean:
 	rm -rf _build
 
 # Lighthouse scores of every chapter page into _build/benchmark/ (npx fetches Lighthouse 12.2.3 on first use).
-lighthouse: book $(CHROMIUM)
+lighthouse: book $(VENV)/.test-installed $(CHROMIUM)
 	$(BIN)/python benchmark.py lighthouse
+
+# Build times, page weights, Lighthouse, live code and the test suite, measured; the README's table rewritten.
+benchmark: book $(VENV)/.test-installed node_modules/.package-lock.json $(CHROMIUM)
+	$(BIN)/python benchmark.py all --readme
 
 $(VENV)/.book-installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

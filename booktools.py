@@ -215,8 +215,7 @@ def live_code_on_pages_with_code(app, pagename, templatename, context, doctree):
     if doctree is None:
         return
     if any("cell" in node["classes"] for node in doctree.findall(nodes.container)):
-        app.add_js_file("live-code.js", loading_method="defer")
-        app.add_css_file("live-code.css")
+        app.add_js_file("live-code.js", loading_method="defer")  # it loads live-code.css and thebe on the click
     elif "header_buttons" in context:
         # Nothing to run on this page: no Binder, Colab or Live Code buttons.
         context["header_buttons"] = [b for b in context["header_buttons"] if b.get("label") != "launch-buttons"]

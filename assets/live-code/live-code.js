@@ -94,6 +94,7 @@
   }
 
   async function start() {
+    const styles = load("link", { rel: "stylesheet", href: `${root}_static/live-code.css` });
     const say = statusLine();
     const settings = await readSettings();
     const local = settings.server !== undefined;
@@ -103,6 +104,7 @@
     await Promise.all([
       load("script", { src: `${vendor}index.js` }),
       load("link", { rel: "stylesheet", href: `${vendor}thebe.css` }),
+      styles,
     ]);
     prepareCells();
     await warming; // thebe then finds the page's warm kernel by its path, instead of starting a second one
