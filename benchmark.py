@@ -190,6 +190,10 @@ def tests():
 
 # --- All of it ----------------------------------------------------------------------------------------------------
 
+def say(step):
+    print(f"benchmark: {step}…", file=sys.stderr, flush=True)
+
+
 def median(values):
     return statistics.median(values)
 
@@ -209,9 +213,12 @@ def everything(runs, skip_tests, readme):
 
     if not (SITE / "index.html").exists():
         sys.exit(f"No built book in {SITE}: run `make benchmark`, which builds it first.")
+    say(f"Building a copy of the book, clean then rebuilt three ways, {runs} times")
     with tempfile.TemporaryDirectory() as scratch:
         build_runs = [builds(Path(scratch) / f"run-{i}") for i in range(runs)]
+    say(f"Running every chapter with nbclient alone, {runs} times")
     pure = [baseline() for _ in range(runs)]
+    say("Loading every chapter page in Chromium; Live Code on a local kernel")
     server = serve(SITE)
     site = f"http://127.0.0.1:{server.server_port}"
     with sync_playwright() as playwright:
@@ -220,8 +227,11 @@ def everything(runs, skip_tests, readme):
         with LiveServer(booktools.free_port(0)) as live:
             clicks = {wait: [live_code(browser, live, wait) for _ in range(runs)] for wait in (5, 0)}
         browser_version = browser.version
+    say(f"Lighthouse on every chapter page, {runs} times")
     scores = {chapter: [audit(f"{site}/chapters/{chapter}.html") for _ in range(runs)] for chapter in CHAPTERS}
     server.shutdown()
+    if not skip_tests:
+        say("The test suite (make test)")
     suite = tests() if not skip_tests else (None, [])
 
     clean = median([run["clean build"][0] for run in build_runs])
