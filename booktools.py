@@ -1,6 +1,10 @@
 """The book's own tooling, kept to one module.
 
-- A Sphinx extension (listed in _config.yml): live code served from the site itself, no CDN; accessibility fixes.
+- A Sphinx extension (listed in _config.yml), the sections below:
+  - live code served from the site itself (no CDN), the theme's icons without its 1.5 MB script, math typeset at
+    build time, and a jupyter-cache kept per environment;
+  - a failed chapter named in the build's last words, and a failed build that fails again until fixed;
+  - accessibility fixes to the stock theme.
 - `python booktools.py notebooks`: writes the Colab/Binder notebook next to each chapter.
 - `python booktools.py live`: serves the built book with a private local Jupyter kernel for live code.
 """
