@@ -25,7 +25,8 @@ def test_page_loads_from_the_site_alone_and_shows_its_outputs(browser, site, nam
     outputs = page.locator("div.cell:not(.tag_hide-cell) div.cell_output")
     assert all(output.is_visible() for output in outputs.all())
     for figure in page.locator("div.cell_output img").all():
-        assert figure.evaluate("img => img.complete && img.naturalWidth > 0"), figure.get_attribute("src")
+        figure.scroll_into_view_if_needed()  # figures load as they come into view
+        assert figure.evaluate("img => img.decode().then(() => img.naturalWidth > 0)"), figure.get_attribute("src")
     # Math is typeset when the book is built: each formula an SVG in the text's colour, with MathML for screen readers.
     math = page.locator("div.math, span.math")
     assert page.locator(".math > mjx-container > svg[aria-hidden=true] + mjx-assistive-mml > math").count() == \
@@ -75,3 +76,13 @@ def test_live_code_on_the_published_site_starts_binder_for_this_repository(brows
     page.wait_for_function("() => document.querySelector('.live-code-status')?.textContent.includes('Binder')")
     page.wait_for_timeout(2000)
     assert asked and asked[0].startswith(f"https://mybinder.org/build/gh/{REPOSITORY}/{BRANCH}")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_only_styles_hold_up_a_chapters_first_paint(book, chapter):
+    html = page(chapter)
+    # documentation_options.js may block: the inline scripts after it set its values.
+    blocking = [script["src"] for script in html.head.select("script[src]")
+                if not script.has_attr("defer") and not script.has_attr("async")]
+    assert [src for src in blocking if "documentation_options.js" not in src] == []
+    assert all(figure.get("loading") == "lazy" for figure in html.select("div.cell_output img"))
