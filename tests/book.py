@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import threading
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -276,6 +277,19 @@ class LiveServer:
 
     def _add(self, line):
         self.output += line
+
+    @functools.cached_property
+    def kernel_server(self):
+        """The kernel server's address and token, as the book's own pages are told them."""
+        server = json.load(urllib.request.urlopen(f"{self.url}/_static/live-code.json"))["server"]
+        return server["baseUrl"].rstrip("/"), server["token"]
+
+    def api(self, path, method="GET"):
+        """The kernel server's JSON answer to a call of its REST API (api/kernels, say), made with the token."""
+        base, token = self.kernel_server
+        request = urllib.request.Request(f"{base}/{path}", method=method, data=b"{}" if method == "POST" else None,
+                                         headers={"Authorization": f"token {token}"})
+        return json.load(urllib.request.urlopen(request))
 
     def stop(self):
         os.killpg(self.process.pid, signal.SIGINT)

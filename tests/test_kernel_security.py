@@ -19,8 +19,7 @@ from book import ROOT
 @pytest.fixture(scope="module")
 def kernel_server(live):
     """The kernel server's address and token, as the book's own pages are told them."""
-    server = json.load(urllib.request.urlopen(f"{live.url}/_static/live-code.json"))["server"]
-    return server["baseUrl"].rstrip("/"), server["token"]
+    return live.kernel_server
 
 
 def call(url, token=None, method="GET", headers=None):
@@ -33,19 +32,14 @@ def call(url, token=None, method="GET", headers=None):
         return refused.code
 
 
-def kernels(kernel_server):
-    base, token = kernel_server
-    request = urllib.request.Request(f"{base}/api/kernels", headers={"Authorization": f"token {token}"})
-    return {kernel["id"] for kernel in json.load(urllib.request.urlopen(request))}
+def kernels(live):
+    return {kernel["id"] for kernel in live.api("api/kernels")}
 
 
 @pytest.fixture(scope="module")
-def kernel(kernel_server):
+def kernel(live):
     """A running kernel, started with the token as a book page starts one."""
-    base, token = kernel_server
-    request = urllib.request.Request(f"{base}/api/kernels", data=b"{}", method="POST",
-                                     headers={"Authorization": f"token {token}"})
-    return json.load(urllib.request.urlopen(request))["id"]
+    return live.api("api/kernels", method="POST")["id"]
 
 
 def listening(process):
@@ -75,15 +69,15 @@ def test_every_port_it_opens_listens_on_loopback_only(live, kernel):
 
 
 @pytest.mark.parametrize("token", [None, "wrong-token"], ids=["no token", "a wrong token"])
-def test_a_request_without_the_token_is_refused(kernel_server, kernel, token):
+def test_a_request_without_the_token_is_refused(live, kernel_server, kernel, token):
     base, _ = kernel_server
-    before = kernels(kernel_server)
+    before = kernels(live)
     assert call(f"{base}/api/kernels", token, method="POST") == 403
     assert call(f"{base}/api/kernels", token) == 403
     assert call(f"{base}/api/kernels/{kernel}/interrupt", token, method="POST") == 403
     assert call(f"{base}/api/contents", token) == 403  # the reader's files
     assert call(f"{base}/api/kernels/{kernel}/channels", token, headers={"Upgrade": "websocket"}) in (400, 403)
-    assert kernels(kernel_server) == before
+    assert kernels(live) == before
 
 
 @pytest.fixture(scope="module")
@@ -122,9 +116,9 @@ def test_a_page_of_another_origin_cannot_learn_the_token(live, foreign_page, ker
     assert call(f"{live.url}/_static/live-code.json", headers={"Sec-Fetch-Site": "same-site"}) == 403
 
 
-def test_a_page_of_another_origin_cannot_start_a_kernel_even_with_the_token(foreign_page, kernel_server):
+def test_a_page_of_another_origin_cannot_start_a_kernel_even_with_the_token(live, foreign_page, kernel_server):
     base, token = kernel_server
-    before = kernels(kernel_server)
+    before = kernels(live)
     tries = [
         {"method": "POST", "headers": {"Authorization": f"token {token}"}, "body": "{}"},
         {"method": "POST", "mode": "no-cors", "body": "{}"},  # a plain form post: no CORS check by the browser
@@ -132,7 +126,7 @@ def test_a_page_of_another_origin_cannot_start_a_kernel_even_with_the_token(fore
     for options in tries:
         answer = foreign_page.evaluate(FETCH, [f"{base}/api/kernels?token={token}", options])
         assert not answer.startswith("201"), answer
-    assert kernels(kernel_server) == before
+    assert kernels(live) == before
 
 
 def test_a_page_of_another_origin_cannot_run_code_even_with_the_token(foreign_page, kernel_server, kernel):

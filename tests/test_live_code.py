@@ -138,14 +138,11 @@ def test_a_busy_port_gets_another_free_port_and_says_so(book):
 
 
 def test_a_local_kernel_is_warmed_up_as_the_page_opens_yet_looks_fresh(browser, live):
-    server = json.load(urllib.request.urlopen(f"{live.url}/_static/live-code.json"))["server"]
-    sessions = urllib.request.Request(f"{server['baseUrl']}api/sessions",
-                                      headers={"Authorization": f"token {server['token']}"})
-    before = {session["id"] for session in json.load(urllib.request.urlopen(sessions))}
+    before = {session["id"] for session in live.api("api/sessions")}
     page = browser.new_page()
     page.goto(f"{live.url}/{AUTOGRAD}")
     for _ in range(100):  # the page starts its kernel without a click
-        if started := [s for s in json.load(urllib.request.urlopen(sessions)) if s["id"] not in before]:
+        if started := [s for s in live.api("api/sessions") if s["id"] not in before]:
             break
         page.wait_for_timeout(100)
     assert len(started) == 1 and started[0]["path"].startswith("chapters/01-autograd-")
@@ -158,15 +155,12 @@ def test_a_local_kernel_is_warmed_up_as_the_page_opens_yet_looks_fresh(browser, 
 
 
 def test_a_closed_page_shuts_its_kernel_down(browser, live):
-    server = json.load(urllib.request.urlopen(f"{live.url}/_static/live-code.json"))["server"]
-    kernels = urllib.request.Request(f"{server['baseUrl']}api/kernels",
-                                     headers={"Authorization": f"token {server['token']}"})
     page, _ = open_live(browser, f"{live.url}/{AUTOGRAD}")
     kernel = page.evaluate("thebe.session.kernel.id")
-    assert kernel in {k["id"] for k in json.load(urllib.request.urlopen(kernels))}
+    assert kernel in {k["id"] for k in live.api("api/kernels")}
     page.close(run_before_unload=True)
     for _ in range(50):
-        if kernel not in {k["id"] for k in json.load(urllib.request.urlopen(kernels))}:
+        if kernel not in {k["id"] for k in live.api("api/kernels")}:
             break
         time.sleep(0.2)
-    assert kernel not in {k["id"] for k in json.load(urllib.request.urlopen(kernels))}
+    assert kernel not in {k["id"] for k in live.api("api/kernels")}
