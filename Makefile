@@ -12,7 +12,7 @@ BOOK ?= .
 VENV := .venv
 BIN := $(VENV)/bin
 # thebe (live code), served from the site itself so that nothing loads from a CDN; MathJax and Font Awesome (the
-# theme's version), which booktools.py turns into the pages' math and icons at build time.
+# theme's version), which booktools/ turns into the pages' math and icons at build time.
 VENDORED := thebe@0.9.3 mathjax@3.2.2 @fortawesome/fontawesome-free@6.5.2
 VENDOR := _build/vendor
 # The browser the tests drive (on GitHub's runners: CHROMIUM=/usr/bin/google-chrome).
@@ -36,18 +36,18 @@ serve:
 		|| { echo "Could not serve on port $(PORT) (in use?): try 'make serve PORT=8001'." >&2; exit 1; }
 
 live: book
-	$(BIN)/python booktools.py live --port $(PORT)
+	$(BIN)/python -m booktools.live_server --port $(PORT)
 
 clean:
 	rm -rf _build
 
 # Lighthouse scores of every chapter page into _build/benchmark/ (npx fetches Lighthouse 12.2.3 on first use).
 lighthouse: book $(VENV)/.test-installed $(CHROMIUM)
-	$(BIN)/python benchmark.py lighthouse
+	$(BIN)/python -m booktools.lighthouse
 
 # Build times, page weights, Lighthouse, live code and the test suite, measured; the README's table rewritten.
 benchmark: book $(VENV)/.test-installed node_modules/.package-lock.json $(CHROMIUM)
-	$(BIN)/python benchmark.py all --readme
+	$(BIN)/python -m booktools.benchmark --readme
 
 $(VENV)/.book-installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,7 +76,7 @@ $(CHROMIUM):
 
 # The Colab/Binder notebook next to each chapter, with the values glued by the build written into its prose.
 notebooks: book $(VENV)/.test-installed
-	$(BIN)/python booktools.py notebooks
+	$(BIN)/python -m booktools.notebooks
 
 # A reader's kernel for the tests: only what Binder installs, plus ipykernel. Made afresh, so nothing lingers.
 # The --extra-index-url line is Binder's: offline, pip would wait on it; elsewhere PIP_EXTRA_INDEX_URL serves.

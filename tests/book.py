@@ -27,8 +27,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the book's tools module sits at the repository root, outside tests/
-import booktools  # noqa: E402
+sys.path.insert(0, str(ROOT))  # the book's tools package sits at the repository root, outside tests/
 CHAPTERS = sorted(path.stem for path in (ROOT / "chapters").glob("[0-9][0-9]-*.md"))
 HTML = ROOT / "_build" / "html" / "chapters"
 # Every page of the site, as paths under _build/html.
@@ -60,7 +59,7 @@ def copy_of_book(folder):
         shutil.copy(ROOT / name, folder)
     shutil.copytree(ROOT / "assets", folder / "assets")
     shutil.copytree(ROOT / "chapters", folder / "chapters", ignore=shutil.ignore_patterns("*.ipynb"))
-    (folder / "booktools.py").symlink_to(ROOT / "booktools.py")
+    (folder / "booktools").symlink_to(ROOT / "booktools")
     return folder
 
 

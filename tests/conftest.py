@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from book import CHROMIUM, CHROMIUM_ARGS, ROOT, LiveServer, booktools, execute, glued, make
+from book import CHROMIUM, CHROMIUM_ARGS, ROOT, LiveServer, execute, glued, make
+from booktools.live_server import free_port
 
 
 @pytest.fixture(scope="session")
@@ -55,5 +56,5 @@ def site(book):
 @pytest.fixture(scope="session")
 def live(book):
     """The README's `make live`: the book with a local kernel server. Yields the running server."""
-    with LiveServer(booktools.free_port(0)) as server:
+    with LiveServer(free_port(0)) as server:
         yield server

@@ -9,7 +9,8 @@ import pytest
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
-from book import CHAPTERS, CONFIG, ROOT, booktools, code_cells, errors, make, page, tags
+from book import CHAPTERS, CONFIG, ROOT, code_cells, errors, make, page, tags
+from booktools.notebooks import notebook_text, reader_notebook
 
 # What Colab would show raw, or could not run.
 MYST = re.compile(r"myst_nb|glue\(|\{glue|```\{|\{\w[\w:-]*\}`")
@@ -20,7 +21,7 @@ def notebook(chapter):
 
 
 def assert_in_step(source, committed):
-    fresh = booktools.notebook_text(booktools.reader_notebook(source))
+    fresh = notebook_text(reader_notebook(source))
     assert fresh == committed.read_text(), f"{committed.name} is stale: run `make notebooks` and commit it"
 
 
@@ -53,7 +54,7 @@ def test_a_chapter_the_converter_cannot_make_clean_fails_loudly(snippet, tmp_pat
     chapter = tmp_path / "99-unconvertible.md"
     chapter.write_text(f"{front_matter}\n# A chapter\n\n{snippet}\n")
     with pytest.raises((ValueError, LookupError), match="chapters/99-unconvertible.md"):
-        booktools.reader_notebook(chapter)
+        reader_notebook(chapter)
 
 
 def test_every_chapter_has_a_notebook_and_every_notebook_a_chapter():

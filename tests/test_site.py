@@ -76,13 +76,3 @@ def test_live_code_on_the_published_site_starts_binder_for_this_repository(brows
     page.wait_for_function("() => document.querySelector('.live-code-status')?.textContent.includes('Binder')")
     page.wait_for_timeout(2000)
     assert asked and asked[0].startswith(f"https://mybinder.org/build/gh/{REPOSITORY}/{BRANCH}")
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_only_styles_hold_up_a_chapters_first_paint(book, chapter):
-    html = page(chapter)
-    # documentation_options.js may block: the inline scripts after it set its values.
-    blocking = [script["src"] for script in html.head.select("script[src]")
-                if not script.has_attr("defer") and not script.has_attr("async")]
-    assert [src for src in blocking if "documentation_options.js" not in src] == []
-    assert all(figure.get("loading") == "lazy" for figure in html.select("div.cell_output img"))

@@ -1,5 +1,6 @@
-"""The local kernel server of `make live` runs code on the reader's machine: it must let no one else in. Each test
-tries one way in, as another program or as a page of another origin in Chromium."""
+"""`make live` (booktools.live_server): it starts and stops cleanly, and its kernel server, which runs code on the
+reader's machine, lets no one else in. Each security test tries one way in, as another program or as a page of
+another origin in Chromium."""
 
 import functools
 import http.server
@@ -13,7 +14,10 @@ import urllib.request
 import psutil
 import pytest
 
-from book import ROOT
+from book import HTML, ROOT, LiveServer, port_open
+from booktools.live_server import free_port
+
+AUTOGRAD = "chapters/01-autograd.html"
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +151,45 @@ def test_the_token_is_in_no_file_of_the_book_and_in_no_log(live, kernel_server, 
     # What `make live` printed: the terminal, and what a CI job would keep as its log.
     assert "live code on a local kernel" in live.output
     assert token not in live.output
+
+
+def test_the_token_is_served_to_the_page_never_written_into_the_site(live):
+    request = urllib.request.Request(f"{live.url}/_static/live-code.json")
+    served = json.load(urllib.request.urlopen(request))
+    token = served["server"]["token"]
+    assert len(token) >= 32
+    assert "server" not in json.loads((HTML.parent / "_static" / "live-code.json").read_text())
+    # A page reached under another host name (DNS rebinding, say) is not told the token.
+    renamed = urllib.request.Request(f"{live.url}/_static/live-code.json", headers={"Host": "attacker.example"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(renamed)
+    assert refused.value.code == 403
+    assert not [path for path in HTML.parent.rglob("*") if path.is_file() and token.encode() in path.read_bytes()]
+    # Without the token, the kernel server refuses to start a kernel.
+    kernels = f"{served['server']['baseUrl']}api/kernels"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(urllib.request.Request(kernels, data=b"{}", method="POST"))
+    assert refused.value.code == 403
+
+
+def test_ctrl_c_stops_the_book_and_its_kernel_server(book):
+    server = LiveServer(free_port(0))
+    kernel_port = int(json.load(urllib.request.urlopen(f"{server.url}/_static/live-code.json"))
+                      ["server"]["baseUrl"].rsplit(":", 1)[1].strip("/"))
+    site_port = int(server.url.rsplit(":", 1)[1])
+    assert port_open(site_port) and port_open(kernel_port)
+    output = server.stop()
+    assert "Stopped the book and its kernel server" in output
+    assert not port_open(site_port) and not port_open(kernel_port)
+    assert "Traceback" not in output
+
+
+def test_a_busy_port_gets_another_free_port_and_says_so(book):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with LiveServer(port) as server:
+            assert f"Port {port} is in use" in server.output
+            assert not server.url.endswith(f":{port}")
+            assert urllib.request.urlopen(f"{server.url}/{AUTOGRAD}").status == 200

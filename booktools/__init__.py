@@ -1,0 +1,32 @@
+"""The book's own tooling, one module per job.
+
+The Sphinx extension (`booktools.extension`, listed in _config.yml), in parts:
+    live_code       Live Code (thebe served from the site), the launch menu, the notebook downloads
+    lean_pages      the theme's pages without fontawesome.js, scripts deferred, figures lazy, the front door
+    math_svg        math typeset to SVG at build time
+    execution       a jupyter-cache per environment; a failed chapter named; a failed build fails again
+    accessibility   what axe-core and a keyboard found wrong in the stock theme
+Commands (the Makefile calls them):
+    python -m booktools.notebooks     the Colab/Binder notebook beside each chapter (make notebooks)
+    python -m booktools.live_server   the built book with a private local kernel (make live)
+    python -m booktools.benchmark     speed and weight (make benchmark); booktools.lighthouse: make lighthouse
+
+This file imports nothing heavy, so that each command loads only what it uses: the live server no Sphinx, a build
+no jupyter_server.
+"""
+
+from pathlib import Path
+
+# The repository (resolved: the tests' fixture books link to this package and still find the vendored files here).
+ROOT = Path(__file__).resolve().parent.parent
+# thebe, MathJax and Font Awesome, unpacked from their npm tarballs by `make book` (only their built files).
+VENDOR = ROOT / "_build" / "vendor"
+
+
+def vendored(package):
+    """Where `make book` unpacked an npm package, or the build's error that says how to get it."""
+    if not (VENDOR / package / "package.json").exists():
+        from sphinx.errors import ExtensionError  # only the build asks; the other commands never load Sphinx
+
+        raise ExtensionError(f"{package} not found in {VENDOR}: build with `make book`, which unpacks it from npm")
+    return VENDOR / package

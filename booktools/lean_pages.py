@@ -1,0 +1,130 @@
+"""Pages that paint sooner and weigh less, written that way by the build (no HTML patched afterwards).
+
+- The theme's Font Awesome script (1.5 MB, for a dozen icons) is left out; icons.css draws each icon the site uses
+  as a CSS mask of its SVG.
+- Scripts in the head of a chapter are deferred: they all wait for the document anyway, so the text shows first.
+- Figures load as they scroll into view.
+- The site's front door is a small redirect page with the site's icon.
+"""
+
+import json
+import re
+import urllib.parse
+from pathlib import Path
+
+import pydata_sphinx_theme
+from docutils import nodes
+from sphinx.errors import ExtensionError
+
+from booktools import vendored
+
+THEME = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
+# The theme hard-codes these tags in its templates, with no option to change them. The build writes edited copies of
+# those templates ahead of the theme's; an edit that does not find what it expects stops the build, so that an
+# update of the theme cannot quietly undo it. Each: (template, pattern, replacement, matches expected).
+THEME_EDITS = [
+    # fontawesome.js "so that users can add custom icons": this book adds none.
+    ("static/webpack-macros.html", r'\n\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>',
+     "", 1),
+    # Sphinx's search scripts, which the theme puts in every page's head (the search page has its own).
+    ("layout.html", r"<script src=\"(?=\{\{ pathto\('(_static/searchtools|_static/language_data|searchindex)\.js')",
+     '<script defer src="', 3),
+]
+ICON_STYLES = {"solid": ".fa-solid,.fas", "regular": ".fa-regular,.far", "brands": ".fa-brands,.fab"}
+
+
+def setup(app):
+    app.connect("config-inited", edited_theme_templates)
+    app.connect("builder-inited", lambda app: vendored("@fortawesome/fontawesome-free"))
+    app.add_css_file("icons.css")  # written by write_icons_css
+    app.connect("doctree-resolved", lazy_figures)
+    app.connect("html-page-context", deferred_scripts)
+    app.connect("build-finished", write_icons_css)
+    app.connect("build-finished", write_front_door)
+
+
+def edit_template(text, pattern, replacement, expected, name):
+    """text with the edit made, or the build's error if the theme's template no longer reads as expected."""
+    edited, found = re.subn(pattern, replacement, text)
+    if found != expected:
+        raise ExtensionError(f"The theme's {name} changed: booktools/lean_pages.py expected {expected} match(es) of "
+                             f"{pattern!r} and found {found}. Update THEME_EDITS for this version of the theme.")
+    return edited
+
+
+def edited_theme_templates(app, config):
+    folder = Path(app.doctreedir).parent / "theme-templates"
+    edited = {}
+    for name, pattern, replacement, expected in THEME_EDITS:
+        text = edited.get(name) or (THEME / name).read_text()
+        edited[name] = edit_template(text, pattern, replacement, expected, name)
+    for name, text in edited.items():
+        # The layout under the theme's own name, so that the book theme's `extends` finds our copy first.
+        path = folder / ("pydata_sphinx_theme/" + name if name == "layout.html" else name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text() != text:  # a new file would make Sphinx rewrite every page
+            path.write_text(text)
+    config.templates_path.insert(0, str(folder))
+
+
+def lazy_figures(app, doctree, docname):
+    for image in doctree.findall(nodes.image):
+        image.setdefault("loading", "lazy")  # docutils writes it as <img loading="lazy">
+
+
+def deferred_scripts(app, pagename, templatename, context, doctree):
+    """Defer every script file of a chapter but documentation_options.js, whose values inline scripts set."""
+    if doctree is None:  # the search page and the index run their scripts as they load
+        return
+    # In place: it is the builder's list, to which extensions add a page's own scripts (live-code.js) after this.
+    context["script_files"][:] = [
+        type(js)(js.filename, priority=js.priority, **{**js.attributes, "defer": "defer"})
+        if js.filename and not {"defer", "async"} & js.attributes.keys()
+        and not str(js.filename).endswith("documentation_options.js") else js
+        for js in context["script_files"]
+    ]
+
+
+def write_icons_css(app, exception):
+    """Each icon named in the pages or in the scripts that add icons at run time (the theme's), as a CSS mask of its
+    Font Awesome SVG in the text's colour."""
+    if exception or app.builder.format != "html":
+        return
+    outdir, static = Path(app.outdir), Path(app.outdir) / "_static"
+    for unused in static.glob("scripts/fontawesome.js*"):
+        unused.unlink()  # so that a page still asking for it fails the tests instead of loading it
+    names = set()
+    for path in [*outdir.glob("**/*.html"), *static.glob("*.js"), *static.glob("scripts/*.js")]:
+        names.update(re.findall(r"(?<![\w-])fa-([a-z0-9-]+)", path.read_text()))
+    font_awesome = vendored("@fortawesome/fontawesome-free")
+    icons = json.loads((font_awesome / "metadata" / "icon-families.json").read_text())
+    version = json.loads((font_awesome / "package.json").read_text())["version"]
+    rules = [f"/* Font Awesome Free {version} icons (CC BY 4.0, https://fontawesome.com/license/free), as masks: "
+             "written by booktools/lean_pages.py */",
+             # Sized as fontawesome.js sized its SVGs; and no glyph of the theme's icon font, so no 150 kB font.
+             ",".join(ICON_STYLES.values()) + "{height:1em;font-size:inherit;vertical-align:-.125em;"
+             "background-color:currentColor;mask:var(--icon) center/contain no-repeat}",
+             ".fa-lg{font-size:1.25em;vertical-align:-.2em}",
+             ",".join(f"{style}::before" for style in ",".join(ICON_STYLES.values()).split(",")) + "{content:none}"]
+    for name, icon in sorted(icons.items()):
+        for style, svg in icon["svgs"].get("classic", {}).items():
+            used = sorted(names & {name, *icon.get("aliases", {}).get("names", [])})
+            if used and style in ICON_STYLES:
+                image = urllib.parse.quote(f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {svg['width']} "
+                                           f"{svg['height']}'><path d='{svg['path']}'/></svg>", safe=" '=/:,")
+                selectors = [f"{each}.fa-{alias}" for alias in used for each in ICON_STYLES[style].split(",")]
+                # The glyph's width, as the web font gives it.
+                width = int(svg["width"]) / int(svg["height"])
+                rules.append(f'{",".join(selectors)}{{--icon:url("data:image/svg+xml,{image}");width:{width:.4g}em}}')
+    (static / "icons.css").write_text("\n".join(rules) + "\n")
+
+
+def write_front_door(app, exception):
+    """sphinx-external-toc writes the site's index.html as a bare <meta> redirect with no icon, so a browser asks for
+    /favicon.ico and logs a 404: the same redirect, with the icon."""
+    if exception or app.builder.format != "html":
+        return
+    (Path(app.outdir) / "index.html").write_text(
+        f'<!doctype html>\n<html lang="en">\n<meta charset="utf-8">\n<title>{app.config.html_title}</title>\n'
+        f'<link rel="icon" href="_static/{Path(app.config.html_favicon).name}">\n'
+        f'<meta http-equiv="Refresh" content="0; url={app.config.root_doc}.html">\n</html>\n')

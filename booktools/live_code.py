@@ -1,0 +1,63 @@
+"""Live Code, and the launch menu around it (Binder, Colab, downloads), on the pages that have code.
+
+sphinx-thebe is not used: it loads an old thebe from a CDN on every page. This part serves thebe 0.9.3 from the site
+itself; assets/live-code/live-code.js starts it on the click, on Binder or on the kernel that `make live` names in
+_static/live-code.json.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+from docutils import nodes
+
+from booktools import ROOT, vendored
+
+ASSETS = ROOT / "assets" / "live-code"
+
+
+def setup(app):
+    # sphinx-book-theme's Live Code button calls initThebe(), which live-code.js defines; the theme expects this
+    # setting (sphinx-thebe's name) and fills in the repository, which is where Binder starts a kernel.
+    app.add_config_value("thebe_config", {}, "html")
+    app.connect("builder-inited", add_live_code_files)
+    app.connect("html-page-context", live_code_on_pages_with_code, priority=600)  # after the theme's buttons
+    app.connect("build-finished", copy_live_code_and_downloads)
+
+
+def add_live_code_files(app):
+    vendored("thebe")
+    app.config.html_static_path.append(str(ASSETS))
+
+
+def live_code_on_pages_with_code(app, pagename, templatename, context, doctree):
+    if doctree is None:
+        return
+    if any("cell" in node["classes"] for node in doctree.findall(nodes.container)):
+        app.add_js_file("live-code.js", loading_method="defer")  # it loads live-code.css and thebe on the click
+    elif "header_buttons" in context:
+        # Nothing to run on this page: no Binder, Colab or Live Code buttons.
+        context["header_buttons"] = [b for b in context["header_buttons"] if b.get("label") != "launch-buttons"]
+
+
+def copy_live_code_and_downloads(app, exception):
+    if exception or app.builder.format != "html":
+        return
+    static = Path(app.outdir) / "_static"
+    # Sphinx copies static files only when some page was out of date; an edited script must not wait for that.
+    shutil.copytree(ASSETS, static, dirs_exist_ok=True)
+    shutil.copytree(vendored("thebe") / "lib", static / "vendor" / "thebe", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("*.map", "types"))
+    repository = app.config.thebe_config["repository_url"].removeprefix("https://github.com/").strip("/")
+    binder = {
+        "repo": repository,
+        "ref": app.config.thebe_config["repository_branch"],
+        "binderUrl": app.config.html_theme_options["launch_buttons"]["binderhub_url"],
+        "repoProvider": "github",
+    }
+    (static / "live-code.json").write_text(json.dumps({"binder": binder}, indent=1) + "\n")
+    # The download button offers the chapter's Colab-ready notebook, not myst-nb's copy with the glue cells.
+    for docname in app.env.found_docs:
+        notebook = Path(app.env.doc2path(docname)).with_suffix(".ipynb")
+        if notebook.exists():
+            shutil.copy2(notebook, Path(app.outdir) / "_sources" / f"{docname}.ipynb")

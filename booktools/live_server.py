@@ -1,0 +1,126 @@
+"""The built book with live code on a private local Jupyter kernel: `python -m booktools.live_server` (make live).
+
+Two servers on 127.0.0.1: the site, and `jupyter server` for the book's origin only, with a fresh token that is never
+written to a file or a command line. The site hands the kernel server's address and token to the book's own pages
+only, at the one URL live-code.js asks. Ctrl-C (or SIGTERM) stops both. Imports nothing of Sphinx or myst-nb.
+"""
+
+import argparse
+import contextlib
+import errno
+import functools
+import http.server
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from booktools import ROOT
+
+SITE = ROOT / "_build" / "html"
+
+
+def free_port(preferred):
+    """The preferred port if it is free on 127.0.0.1, else one the system picks (0 means: any)."""
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError as error:
+                if error.errno != errno.EADDRINUSE:
+                    raise
+                continue
+            return probe.getsockname()[1]
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """The built book, plus the kernel's address and token at the one URL live-code.js asks."""
+
+    live_code = ""  # set by live()
+
+    def do_GET(self):
+        if self.path.split("?")[0].endswith("/_static/live-code.json"):
+            # Only for pages of this site. A foreign host name that resolves to 127.0.0.1 (DNS rebinding) is refused,
+            # and so is a browser's request from another origin (another port, say), which it marks Sec-Fetch-Site.
+            if self.headers.get("Host") != f"127.0.0.1:{self.server.server_port}":
+                return self.send_error(403, "Live code is served to http://127.0.0.1 only")
+            if self.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+                return self.send_error(403, "Live code is served to this book's own pages only")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            self.wfile.write(self.live_code.encode())
+            return
+        super().do_GET()
+
+    def log_message(self, format, *args):
+        pass  # one line per request drowns the kernel server's messages
+
+
+def start_kernel_server(port, origin, token):
+    """`jupyter server` on loopback only, for the book's origin only; the token goes through the environment,
+    never the command line, which other users of the machine can read."""
+    command = [
+        sys.executable, "-m", "jupyter_server",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        "--ServerApp.open_browser=False", f"--ServerApp.allow_origin={origin}",
+        f"--ServerApp.root_dir={ROOT}",
+        # Kernels of closed pages go away after half an hour idle.
+        "--MappingKernelManager.cull_idle_timeout=1800", "--MappingKernelManager.cull_interval=60",
+        "--ServerApp.log_level=WARN", "--ServerApp.identity_provider_class=booktools.origin_check.BookPagesOnly",
+    ]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    # Its own session: a Ctrl-C in the terminal reaches only us (jupyter server would stop to ask "Shutdown?").
+    server = subprocess.Popen(command, env={**os.environ, "JUPYTER_TOKEN": token}, cwd=ROOT, start_new_session=True)
+    status = urllib.request.Request(f"http://127.0.0.1:{port}/api/status",
+                                    headers={"Authorization": f"token {token}"})
+    for _ in range(300):
+        if server.poll() is not None:
+            sys.exit(f"The Jupyter kernel server stopped (exit code {server.returncode}); see its messages above.")
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(status, timeout=1)
+            return server
+        time.sleep(0.1)
+    server.terminate()
+    sys.exit("The Jupyter kernel server did not answer within 30 s.")
+
+
+def live(port):
+    """Serve the built book on 127.0.0.1 with live code on a private local kernel server, until Ctrl-C."""
+    if not (SITE / "index.html").exists():
+        sys.exit(f"No built book in {SITE}: run `make live`, which builds it first.")
+    site_port, kernel_port = free_port(port), free_port(0)
+    if site_port != port:
+        print(f"Port {port} is in use; serving the book on port {site_port} instead.")
+    origin, token = f"http://127.0.0.1:{site_port}", secrets.token_urlsafe(32)
+    kernels = start_kernel_server(kernel_port, origin, token)
+    SiteHandler.live_code = json.dumps({"server": {"baseUrl": f"http://127.0.0.1:{kernel_port}/", "token": token}})
+    book = http.server.ThreadingHTTPServer(("127.0.0.1", site_port), functools.partial(SiteHandler, directory=SITE))
+    print(f"The book, with live code on a local kernel: {origin}/  (Ctrl-C stops both servers)", flush=True)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops as cleanly as Ctrl-C
+    try:
+        book.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        book.server_close()
+        kernels.terminate()  # jupyter server shuts its kernels down on SIGTERM
+        try:
+            kernels.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            kernels.kill()
+        print("Stopped the book and its kernel server.")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=live.__doc__)
+    parser.add_argument("--port", type=int, default=8000, help="the site's port (default: %(default)s)")
+    live(**vars(parser.parse_args()))
