@@ -15,6 +15,8 @@ This file imports nothing heavy, so that each command loads only what it uses: t
 no jupyter_server.
 """
 
+import filecmp
+import shutil
 from pathlib import Path
 
 # The repository (resolved: the tests' fixture books link to this package and still find the vendored files here).
@@ -30,3 +32,18 @@ def vendored(package):
 
         raise ExtensionError(f"{package} not found in {VENDOR}: build with `make book`, which unpacks it from npm")
     return VENDOR / package
+
+
+# A rebuild rewrites only what changed: the tests (and a reader of `make live`) read the site while a rebuild runs,
+# and a file rewritten in place is empty for a moment.
+def write_if_changed(path, text):
+    path = Path(path)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+def copy_if_changed(source, target):
+    """shutil.copy2, skipped where the target already holds the same bytes (a copy_function for shutil.copytree)."""
+    if not (Path(target).is_file() and filecmp.cmp(source, target, shallow=False)):
+        shutil.copy2(source, target)
+    return target

@@ -7,12 +7,11 @@ tests/test_accessibility.py).
 - Header buttons and menu items that show no focus ring: assets/accessibility.css.
 """
 
-import shutil
 from pathlib import Path
 
 from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput, visit_HideCellInput
 
-from booktools import ROOT
+from booktools import ROOT, copy_if_changed
 
 TEMPLATES = ROOT / "assets" / "templates"
 STYLES = ROOT / "assets" / "accessibility.css"
@@ -33,7 +32,7 @@ def templates_and_styles(app, config):
 def copy_styles(app, exception):
     # Sphinx copies static files only when some page was out of date; an edited stylesheet must not wait for that.
     if exception is None and app.builder.format == "html":
-        shutil.copy2(STYLES, Path(app.outdir) / "_static")
+        copy_if_changed(STYLES, Path(app.outdir) / "_static" / STYLES.name)
 
 
 def visit_solution_toggle(self, node):

@@ -16,7 +16,7 @@ import pydata_sphinx_theme
 from docutils import nodes
 from sphinx.errors import ExtensionError
 
-from booktools import vendored
+from booktools import vendored, write_if_changed
 
 THEME = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
 # The theme hard-codes these tags in its templates, with no option to change them. The build writes edited copies of
@@ -62,8 +62,7 @@ def edited_theme_templates(app, config):
         # The layout under the theme's own name, so that the book theme's `extends` finds our copy first.
         path = folder / ("pydata_sphinx_theme/" + name if name == "layout.html" else name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_text() != text:  # a new file would make Sphinx rewrite every page
-            path.write_text(text)
+        write_if_changed(path, text)  # a newer template would make Sphinx rewrite every page
     config.templates_path.insert(0, str(folder))
 
 
@@ -116,7 +115,7 @@ def write_icons_css(app, exception):
                 # The glyph's width, as the web font gives it.
                 width = int(svg["width"]) / int(svg["height"])
                 rules.append(f'{",".join(selectors)}{{--icon:url("data:image/svg+xml,{image}");width:{width:.4g}em}}')
-    (static / "icons.css").write_text("\n".join(rules) + "\n")
+    write_if_changed(static / "icons.css", "\n".join(rules) + "\n")
 
 
 def write_front_door(app, exception):
@@ -124,7 +123,8 @@ def write_front_door(app, exception):
     /favicon.ico and logs a 404: the same redirect, with the icon."""
     if exception or app.builder.format != "html":
         return
-    (Path(app.outdir) / "index.html").write_text(
+    write_if_changed(
+        Path(app.outdir) / "index.html",
         f'<!doctype html>\n<html lang="en">\n<meta charset="utf-8">\n<title>{app.config.html_title}</title>\n'
         f'<link rel="icon" href="_static/{Path(app.config.html_favicon).name}">\n'
         f'<meta http-equiv="Refresh" content="0; url={app.config.root_doc}.html">\n</html>\n')

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from docutils import nodes
 
-from booktools import ROOT, vendored
+from booktools import ROOT, copy_if_changed, vendored, write_if_changed
 
 ASSETS = ROOT / "assets" / "live-code"
 
@@ -45,9 +45,9 @@ def copy_live_code_and_downloads(app, exception):
         return
     static = Path(app.outdir) / "_static"
     # Sphinx copies static files only when some page was out of date; an edited script must not wait for that.
-    shutil.copytree(ASSETS, static, dirs_exist_ok=True)
+    shutil.copytree(ASSETS, static, dirs_exist_ok=True, copy_function=copy_if_changed)
     shutil.copytree(vendored("thebe") / "lib", static / "vendor" / "thebe", dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("*.map", "types"))
+                    ignore=shutil.ignore_patterns("*.map", "types"), copy_function=copy_if_changed)
     repository = app.config.thebe_config["repository_url"].removeprefix("https://github.com/").strip("/")
     binder = {
         "repo": repository,
@@ -55,9 +55,9 @@ def copy_live_code_and_downloads(app, exception):
         "binderUrl": app.config.html_theme_options["launch_buttons"]["binderhub_url"],
         "repoProvider": "github",
     }
-    (static / "live-code.json").write_text(json.dumps({"binder": binder}, indent=1) + "\n")
+    write_if_changed(static / "live-code.json", json.dumps({"binder": binder}, indent=1) + "\n")
     # The download button offers the chapter's Colab-ready notebook, not myst-nb's copy with the glue cells.
     for docname in app.env.found_docs:
         notebook = Path(app.env.doc2path(docname)).with_suffix(".ipynb")
         if notebook.exists():
-            shutil.copy2(notebook, Path(app.outdir) / "_sources" / f"{docname}.ipynb")
+            copy_if_changed(notebook, Path(app.outdir) / "_sources" / f"{docname}.ipynb")

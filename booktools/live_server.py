@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -79,18 +80,51 @@ def start_kernel_server(port, origin, token):
     if os.geteuid() == 0:
         command.append("--allow-root")
     # Its own session: a Ctrl-C in the terminal reaches only us (jupyter server would stop to ask "Shutdown?").
-    server = subprocess.Popen(command, env={**os.environ, "JUPYTER_TOKEN": token}, cwd=ROOT, start_new_session=True)
-    status = urllib.request.Request(f"http://127.0.0.1:{port}/api/status",
-                                    headers={"Authorization": f"token {token}"})
+    server = subprocess.Popen(command, env={**os.environ, "JUPYTER_TOKEN": token}, cwd=ROOT, start_new_session=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server.relay = threading.Thread(target=relay, args=(server.stdout, token, sys.stdout), daemon=True)
+    server.relay.start()
     for _ in range(300):
         if server.poll() is not None:
             sys.exit(f"The Jupyter kernel server stopped (exit code {server.returncode}); see its messages above.")
         with contextlib.suppress(OSError):
-            urllib.request.urlopen(status, timeout=1)
+            kernel_api(port, token, "api/status")
             return server
         time.sleep(0.1)
     server.terminate()
     sys.exit("The Jupyter kernel server did not answer within 30 s.")
+
+
+def relay(messages, token, terminal):
+    """The kernel server's messages, on to the terminal without the token: tornado logs the address of a request that
+    failed, and a kernel's websocket carries the token in its address."""
+    for line in messages:
+        terminal.write(line.replace(token, "<token>"))
+        terminal.flush()
+
+
+def kernel_api(port, token, path, method="GET"):
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/{path}", method=method,
+                                     data=b"" if method == "POST" else None,
+                                     headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        return json.loads(answer.read() or "null")
+
+
+def settle_kernels(port, token, seconds=10):
+    """Interrupt what the kernels are running and wait until they are idle. A kernel told to shut down while it runs
+    a cell (the import a page starts as it opens) closes its sockets under that cell, which then fails to send its
+    reply: a ZMQError traceback in the terminal."""
+    deadline = time.monotonic() + seconds
+    with contextlib.suppress(OSError):
+        while time.monotonic() < deadline:
+            kernels = kernel_api(port, token, "api/kernels")
+            if all(kernel["execution_state"] == "idle" for kernel in kernels):
+                return
+            for kernel in kernels:
+                if kernel["execution_state"] == "busy":
+                    kernel_api(port, token, f"api/kernels/{kernel['id']}/interrupt", method="POST")
+            time.sleep(0.2)
 
 
 def live(port):
@@ -112,11 +146,13 @@ def live(port):
         pass
     finally:
         book.server_close()
+        settle_kernels(kernel_port, token)
         kernels.terminate()  # jupyter server shuts its kernels down on SIGTERM
         try:
             kernels.wait(timeout=10)
         except subprocess.TimeoutExpired:
             kernels.kill()
+        kernels.relay.join(timeout=5)  # its last messages before ours
         print("Stopped the book and its kernel server.")
 
 

@@ -18,7 +18,7 @@ from sphinx.locale import _
 from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number, wrap_displaymath
 
-from booktools import vendored
+from booktools import vendored, write_if_changed
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def write_math_css(app, exception):
         return  # no page with math was written (a rebuild with no change starts no Node)
     process, css = mathjax()
     if exception is None:
-        (Path(app.outdir) / "_static" / "math.css").write_text(css + "\n")
+        write_if_changed(Path(app.outdir) / "_static" / "math.css", css + "\n")
     process.stdin.close()
     process.wait()
     mathjax.cache_clear()
