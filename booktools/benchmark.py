@@ -132,7 +132,7 @@ def everything(runs, skip_tests, readme):
     site = f"http://127.0.0.1:{server.server_port}"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        weights = {chapter: page_weight(browser, f"{site}/chapters/{chapter}.html") for chapter in CHAPTERS}
+        weights = {chapter: page_weight(browser.new_context, f"{site}/chapters/{chapter}.html") for chapter in CHAPTERS}
         with LiveServer(free_port(0)) as live:
             clicks = {wait: [live_code(browser, live, wait) for _ in range(runs)] for wait in (5, 0)}
         browser_version = browser.version

@@ -1,4 +1,4 @@
-"""Running and reading the book: chapters executed in a fresh kernel, and the pages the build wrote.
+"""Running and reading the book: chapters run as a reader runs them, and the pages the build wrote.
 
 The tests assert facts on real executed outputs, so they never re-implement a chapter.
 """
@@ -22,9 +22,11 @@ from urllib.parse import urlsplit
 
 import jupytext
 import nbclient
+import nbformat
 import playwright.sync_api
 import yaml
 from bs4 import BeautifulSoup
+from jupyter_client import KernelManager
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the book's tools package sits at the repository root, outside tests/
@@ -37,9 +39,9 @@ BUILT = ROOT / "_build" / "jupyter_execute" / "chapters"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
-def make(*arguments):
+def make(*arguments, timeout=1200):
     """Run one of the README's make targets; return the finished process with its output as text."""
-    return subprocess.run(["make", *arguments], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run(["make", *arguments], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 
 def output(process):
@@ -63,12 +65,9 @@ def copy_of_book(folder):
     return folder
 
 
-@functools.cache
 def execute(chapter):
-    """Run a chapter top to bottom in a fresh kernel, as a reader's notebook would, with the book's cell timeout.
-
-    A cell error fails the run unless the cell is tagged raises-exception (nbclient honours the tag).
-    """
+    """Run a chapter top to bottom in a fresh kernel of the book's environment, with the book's cell timeout: what
+    the build does, without Sphinx or the cache (the benchmark's baseline)."""
     notebook = jupytext.read(ROOT / "chapters" / f"{chapter}.md")
     nbclient.NotebookClient(
         notebook,
@@ -76,6 +75,50 @@ def execute(chapter):
         timeout=CONFIG["execute"]["timeout"],
         resources={"metadata": {"path": str(ROOT / "chapters")}},
     ).execute()
+    return notebook
+
+
+# The reader's kernel has only Binder's packages, so no myst_nb. In the independent run, this stands in for
+# myst_nb.glue: it shows a value as glue does (its IPython text, named in the output's scrapbook metadata), so the
+# run's glued values are read as the build's are.
+GLUE_STAND_IN = """
+import sys, types
+from IPython.core.formatters import format_display_data
+from IPython.display import display as _display
+
+def _glue(name, value, display=True):
+    _display({"text/plain": format_display_data(value)[0]["text/plain"]}, raw=True,
+             metadata={"scrapbook": {"name": name, "mime_prefix": ""}})
+
+sys.modules["myst_nb"] = types.SimpleNamespace(glue=_glue)
+"""
+
+
+def independent_run(chapter, kernel_specs, folder):
+    """The chapter run top to bottom as a reader runs it: its Colab/Binder notebook, as committed, in a fresh kernel
+    with only what Binder installs ("reader" in kernel_specs), from folder. The chapter's glue cells, which the
+    notebook leaves out, run where they stand in the chapter (through GLUE_STAND_IN), so that this one run serves
+    both the notebook's tests and the chapter's facts. A cell error fails the run unless tagged raises-exception."""
+    reader = nbformat.read(ROOT / "chapters" / f"{chapter}.ipynb", as_version=4)
+    cells, position = [nbformat.v4.new_code_cell(GLUE_STAND_IN, metadata={"tags": ["remove-cell"]})], 0
+    for source_cell in jupytext.read(ROOT / "chapters" / f"{chapter}.md").cells:
+        if "remove-cell" in source_cell.metadata.get("tags", []):
+            cells.append(nbformat.v4.new_code_cell(source_cell.source, metadata=source_cell.metadata))
+        elif source_cell.cell_type == "code":
+            found = next((i for i in range(position, len(reader.cells))
+                          if reader.cells[i].source == source_cell.source), None)
+            assert found is not None, f"chapters/{chapter}.ipynb is stale: run `make notebooks`"
+            cells += reader.cells[position:found + 1]
+            position = found + 1
+    reader.cells = cells + reader.cells[position:]
+    return run_in(kernel_specs, reader, folder)
+
+
+def run_in(kernel_specs, notebook, folder):
+    """Run a notebook top to bottom in the "reader" kernel of kernel_specs, from folder, with the book's cell timeout."""
+    kernel = KernelManager(kernel_name="reader", kernel_spec_manager=kernel_specs)
+    resources = {"metadata": {"path": str(folder)}}
+    nbclient.NotebookClient(notebook, km=kernel, timeout=CONFIG["execute"]["timeout"], resources=resources).execute()
     return notebook
 
 
@@ -168,15 +211,28 @@ def watch(page):
     return problems
 
 
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def assert_nothing_serious(page):
+    """axe-core's default rules (WCAG A and AA, and best practices) find nothing serious or critical."""
+    page.add_script_tag(path=AXE)
+    violations = page.evaluate("axe.run().then(results => results.violations)")
+    serious = [f"{violation['id']} ({violation['impact']}): {[node['target'] for node in violation['nodes']]}"
+               for violation in violations if violation["impact"] in ("serious", "critical")]
+    assert not serious, "\n".join(serious)
+
+
 # Playwright's resource types, as the kinds page_weight counts; anything else (fetch, manifest...) is "other".
 KINDS = {"document": "html", "stylesheet": "css", "script": "js", "image": "images", "font": "fonts"}
 
 
-def page_weight(browser, url):
-    """What a reader's first, cold-cache load of url transfers: {"served": bytes by kind, "gzip": the same with
+def page_weight(new_context, url):
+    """What a reader's first, cold-cache load of url transfers, in a context of its own from new_context (an empty
+    cache): {"served": bytes by kind, "gzip": the same with
     each response gzipped at level 6 as a static host (GitHub Pages) sends it, "requests": bytes by URL}. Kinds:
     html, css, js, images, fonts, other, and their total."""
-    context = browser.new_context()  # a fresh context: an empty cache
+    context = new_context()
     page = context.new_page()
     bodies = {}
 
@@ -259,23 +315,27 @@ class LiveServer:
     """`make live PORT=port` in its own process group, stopped with Ctrl-C (SIGINT to the group, as a terminal
     does). `url` is the address it printed, `output` everything it printed."""
 
-    def __init__(self, port):
+    def __init__(self, port, timeout=300):
         self.process = subprocess.Popen(["make", "--no-print-directory", "live", f"PORT={port}"], cwd=ROOT,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         start_new_session=True)
-        self.output = ""
+        self.output, self.url, serving = "", None, threading.Event()
+        # Read all it prints, so that a chatty server never blocks on a full pipe.
+        self.reader = threading.Thread(target=self._read, args=(serving,))
+        self.reader.start()
+        if not serving.wait(timeout) or self.url is None:
+            if self.process.poll() is None:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.reader.join()
+            raise AssertionError(f"make live did not serve within {timeout} s:\n{self.output}")
+
+    def _read(self, serving):
         for line in self.process.stdout:
             self.output += line
-            if "http://127.0.0.1:" in line:
+            if self.url is None and "http://127.0.0.1:" in line:
                 self.url = "http://" + line.split("http://")[1].split()[0].rstrip("/")
-                # Keep reading, so that a chatty server never blocks on a full pipe.
-                self.reader = threading.Thread(target=lambda: [self._add(line) for line in self.process.stdout])
-                self.reader.start()
-                return
-        raise AssertionError(f"make live stopped before serving:\n{self.output}")
-
-    def _add(self, line):
-        self.output += line
+                serving.set()
+        serving.set()  # it stopped
 
     @functools.cached_property
     def kernel_server(self):

@@ -1,40 +1,22 @@
-"""Accessibility, in Chromium: axe-core finds nothing serious on any page, light or dark, before or after Live Code;
-every figure says in words what it shows; a keyboard alone starts Live Code and runs cells."""
+"""Accessibility (booktools.accessibility), in Chromium: axe-core finds nothing serious in live cells, light or dark
+(every page's own axe check rides on its load in test_site.py); every figure says in words what it shows; a keyboard
+alone starts Live Code and runs cells."""
 
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from book import (CHAPTERS, PAGES, ROOT, keyboard_to, kernel_output, live_cell, page, press_live_code_by_keyboard,
-                  start_live_code, watch)
+from book import (CHAPTERS, assert_nothing_serious, keyboard_to, kernel_output, live_cell, page,
+                  press_live_code_by_keyboard, start_live_code, watch)
 
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AUTOGRAD = "chapters/01-autograd.html"
 SOURCES = "[...document.querySelectorAll('.CodeMirror')].map(editor => editor.CodeMirror.getValue())"
 
 
-def assert_nothing_serious(page):
-    """axe-core's default rules (WCAG A and AA, and best practices) find nothing serious or critical."""
-    page.add_script_tag(path=AXE)
-    violations = page.evaluate("axe.run().then(results => results.violations)")
-    serious = [f"{violation['id']} ({violation['impact']}): {[node['target'] for node in violation['nodes']]}"
-               for violation in violations if violation["impact"] in ("serious", "critical")]
-    assert not serious, "\n".join(serious)
-
-
-@pytest.mark.parametrize("name", PAGES)
 @pytest.mark.parametrize("mode", ["light", "dark"])
-def test_axe_finds_nothing_serious(browser, site, name, mode):
-    page = browser.new_page(color_scheme=mode)
-    page.goto(f"{site}/{name}", wait_until="networkidle")
-    assert page.evaluate("document.documentElement.dataset.theme") == mode
-    assert_nothing_serious(page)
-
-
-@pytest.mark.parametrize("mode", ["light", "dark"])
-def test_axe_finds_nothing_serious_in_live_cells_and_their_outputs(browser, live, mode):
-    page = browser.new_page(color_scheme=mode)
+def test_axe_finds_nothing_serious_in_live_cells_and_their_outputs(new_context, live, mode):
+    page = new_context(color_scheme=mode).new_page()
     page.goto(f"{live.url}/{AUTOGRAD}")
     start_live_code(page)
     # An output and a traceback from the kernel, in thebe's markup and colours.
@@ -42,7 +24,7 @@ def test_axe_finds_nothing_serious_in_live_cells_and_their_outputs(browser, live
         live_cell(page, first_line).get_by_role("button", name="run", exact=True).click()
     # The first cell imports torch into a fresh kernel: seconds, on a busy machine.
     failing = live_cell(page, "torch.tensor(3, requires_grad=True)")
-    expect(kernel_output(failing)).to_contain_text("RuntimeError", timeout=30_000)
+    expect(kernel_output(failing)).to_contain_text("RuntimeError")
     assert_nothing_serious(page)
 
 
@@ -56,8 +38,7 @@ def test_every_figure_says_what_it_shows(book):
     assert unsaid == {}, "give each figure's cell front matter `mystnb: image: alt:` words saying what it shows"
 
 
-def test_a_keyboard_alone_starts_live_code_and_runs_cells(browser, live):
-    page = browser.new_page()
+def test_a_keyboard_alone_starts_live_code_and_runs_cells(page, live):
     problems = watch(page)
     page.goto(f"{live.url}/{AUTOGRAD}")
     start_live_code(page, press=press_live_code_by_keyboard)
@@ -69,7 +50,7 @@ def test_a_keyboard_alone_starts_live_code_and_runs_cells(browser, live):
     keyboard_to(page, variables.get_by_role("button", name="run", exact=True))
     page.keyboard.press("Enter")
     # The first cell imports torch into a fresh kernel: seconds, on a busy machine.
-    expect(kernel_output(variables)).to_contain_text("tensor(3., requires_grad=True)", timeout=30_000)
+    expect(kernel_output(variables)).to_contain_text("tensor(3., requires_grad=True)")
     # Tabbing past cells typed nothing into them.
     assert page.evaluate(SOURCES) == sources
     assert problems == []

@@ -3,6 +3,7 @@ reader's machine, lets no one else in. Each security test tries one way in, as a
 another origin in Chromium."""
 
 import functools
+import io
 import http.server
 import json
 import socket
@@ -15,7 +16,7 @@ import psutil
 import pytest
 
 from book import HTML, ROOT, LiveServer, port_open
-from booktools.live_server import free_port
+from booktools.live_server import free_port, relay
 
 AUTOGRAD = "chapters/01-autograd.html"
 
@@ -92,11 +93,13 @@ def foreign_page(browser, tmp_path_factory):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(
         http.server.SimpleHTTPRequestHandler, directory=folder))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    page = browser.new_page()
+    context = browser.new_context()
+    page = context.new_page()
     page.goto(f"http://127.0.0.1:{server.server_port}/")
     yield page
-    page.close()
+    context.close()
     server.shutdown()
+    server.server_close()
 
 
 FETCH = """async ([url, options]) => {
@@ -182,6 +185,27 @@ def test_ctrl_c_stops_the_book_and_its_kernel_server(book):
     assert "Stopped the book and its kernel server" in output
     assert not port_open(site_port) and not port_open(kernel_port)
     assert "Traceback" not in output
+
+
+def test_ctrl_c_while_a_page_warms_its_kernel_up_stops_cleanly(book, page):
+    server = LiveServer(free_port(0))
+    page.goto(f"{server.url}/{AUTOGRAD}")  # the page starts its kernel, which imports the book's libraries
+    for _ in range(600):
+        if any(kernel["execution_state"] == "busy" for kernel in server.api("api/kernels")):
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the page's kernel never started its imports")
+    output = server.stop()
+    assert "Stopped the book and its kernel server" in output
+    assert "Traceback" not in output and "Error" not in output, output[-3000:]
+
+
+def test_the_kernel_servers_messages_reach_the_terminal_without_the_token():
+    token = "a-token-of-thirty-two-characters"
+    terminal = io.StringIO()
+    relay(io.StringIO(f"GET /api/kernels/1/channels?token={token}\nstarted\n"), token, terminal)
+    assert terminal.getvalue() == "GET /api/kernels/1/channels?token=<token>\nstarted\n"
 
 
 def test_a_busy_port_gets_another_free_port_and_says_so(book):

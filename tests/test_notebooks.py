@@ -1,15 +1,11 @@
 """The Colab and Binder notebooks: in step with their chapters, free of MyST, and runnable by a reader."""
 
-import json
 import re
 
-import nbclient
 import nbformat
 import pytest
-from jupyter_client import KernelManager
-from jupyter_client.kernelspec import KernelSpecManager
 
-from book import CHAPTERS, CONFIG, ROOT, code_cells, errors, make, page, tags
+from book import CHAPTERS, ROOT, code_cells, errors, page, run_in, tags
 from booktools.notebooks import notebook_text, reader_notebook
 
 # What Colab would show raw, or could not run.
@@ -88,34 +84,17 @@ def test_binder_pins_the_versions_the_book_is_built_and_tested_with():
     }
 
 
-@pytest.fixture(scope="module")
-def reader(tmp_path_factory):
-    """A kernelspec for a kernel with only what Binder installs, kept out of the user's Jupyter folders."""
-    venv = make(".venv-reader/.installed")
-    assert venv.returncode == 0, f"could not make the reader's venv:\n{venv.stdout}\n{venv.stderr[-5000:]}"
-    specs = tmp_path_factory.mktemp("kernels")
-    (specs / "reader").mkdir()
-    argv = [str(ROOT / ".venv-reader" / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    (specs / "reader" / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "Reader"}))
-    return KernelSpecManager(kernel_dirs=[str(specs)])
-
-
-def run_as_reader(reader, notebook, folder):
-    """Run a notebook top to bottom in the reader's kernel; an error fails unless tagged raises-exception."""
-    kernel = KernelManager(kernel_name="reader", kernel_spec_manager=reader)
-    resources = {"metadata": {"path": str(folder)}}
-    nbclient.NotebookClient(notebook, km=kernel, timeout=CONFIG["execute"]["timeout"], resources=resources).execute()
-    return notebook
-
-
 def test_the_reader_kernel_has_no_myst_nb(reader, tmp_path):
     probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import myst_nb")])
     probe.cells[0].metadata.tags = ["raises-exception"]
-    assert errors(run_as_reader(reader, probe, tmp_path).cells[0]) == ["ModuleNotFoundError"]
+    assert errors(run_in(reader, probe, tmp_path).cells[0]) == ["ModuleNotFoundError"]
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_notebook_runs_top_to_bottom_with_only_what_binder_installs(reader, chapter, tmp_path):
-    executed = run_as_reader(reader, nbformat.read(notebook(chapter), 4), tmp_path)
+def test_notebook_runs_top_to_bottom_with_only_what_binder_installs(run, chapter):
+    executed = run(chapter)  # the committed notebook, run in the reader's kernel (book.independent_run)
+    ran = [code_cell.source for code_cell in code_cells(executed)]
+    committed = [code_cell.source for code_cell in code_cells(nbformat.read(notebook(chapter), 4))]
+    assert [source for source in ran if source in committed] == committed
     for code_cell in code_cells(executed):
         assert bool(errors(code_cell)) == ("raises-exception" in tags(code_cell)), code_cell.source

@@ -1,5 +1,5 @@
-"""The published site in Chromium, served as a static host serves it: every page loads from the site alone and shows
-its outputs, and every chapter links to Binder and Colab notebooks that exist in the repository."""
+"""The published site in Chromium, served as a static host serves it: every page loads from the site alone, shows its
+outputs and passes axe-core, and every chapter links to Binder and Colab notebooks that exist in the repository."""
 
 import re
 import subprocess
@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from book import CHAPTERS, CONFIG, HTML, PAGES, ROOT, page, page_weight, press_live_code, watch
+from book import (CHAPTERS, CONFIG, HTML, PAGES, ROOT, assert_nothing_serious, page, page_weight, press_live_code,
+                  watch)
 
 REPOSITORY = urlsplit(CONFIG["repository"]["url"]).path.strip("/")  # org/name
 BRANCH = CONFIG["repository"]["branch"]
@@ -15,8 +16,9 @@ BRANCH = CONFIG["repository"]["branch"]
 
 @pytest.mark.parametrize("name", PAGES)
 @pytest.mark.parametrize("mode", ["light", "dark"])
-def test_page_loads_from_the_site_alone_and_shows_its_outputs(browser, site, name, mode):
-    page = browser.new_page(color_scheme=mode)
+def test_page_loads_from_the_site_alone_shows_its_outputs_and_axe_finds_nothing_serious(new_context, site, name,
+                                                                                        mode):
+    page = new_context(color_scheme=mode).new_page()
     problems = watch(page)
     page.goto(f"{site}/{name}", wait_until="networkidle")
     assert problems == []
@@ -32,11 +34,12 @@ def test_page_loads_from_the_site_alone_and_shows_its_outputs(browser, site, nam
     assert page.locator(".math > mjx-container > svg[aria-hidden=true] + mjx-assistive-mml > math").count() == \
         math.count()
     assert all(svg.is_visible() for svg in math.locator("svg").all())
+    assert_nothing_serious(page)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_first_visit_to_a_chapter_downloads_at_most_1_mb(browser, site, chapter):
-    weight = page_weight(browser, f"{site}/chapters/{chapter}.html")
+def test_first_visit_to_a_chapter_downloads_at_most_1_mb(new_context, site, chapter):
+    weight = page_weight(new_context, f"{site}/chapters/{chapter}.html")
     assert weight["served"]["total"] <= 1_000_000, weight["requests"]
     # Neither the theme's icon script nor a math one; live code's thebe comes only when asked for.
     assert [url for url in weight["requests"] if re.search(r"fontawesome|mathjax|thebe", url, re.I)] == []
@@ -66,8 +69,7 @@ def test_binder_and_colab_open_the_chapters_notebook_in_the_repository(book, cha
     assert (HTML / downloads[".md"]).read_bytes() == (ROOT / "chapters" / f"{chapter}.md").read_bytes()
 
 
-def test_live_code_on_the_published_site_starts_binder_for_this_repository(browser, site):
-    page = browser.new_page()
+def test_live_code_on_the_published_site_starts_binder_for_this_repository(page, site):
     asked = []
     # No network here: note what Binder was asked for, and answer as an unreachable Binder would.
     page.route("https://mybinder.org/**", lambda route: (asked.append(route.request.url), route.abort()))
