@@ -27,7 +27,7 @@ from booktools.live_server import free_port
 sys.path.insert(0, str(ROOT / "tests"))
 from book import (  # noqa: E402
     CHAPTERS, CHROMIUM, CHROMIUM_ARGS, LiveServer, copy_of_book, execute, executed, kernel_output, live_cell, make,
-    output, page_weight, start_live_code,
+    output, page_weight, run_button, start_live_code,
 )
 
 
@@ -84,7 +84,7 @@ def live_code(browser, server, wait):
     start = time.perf_counter()
     start_live_code(page)
     for first_line in ["import numpy", "var_1 = torch.tensor(3.0"]:
-        live_cell(page, first_line).get_by_role("button", name="run", exact=True).click()
+        run_button(live_cell(page, first_line)).click()
     kernel_output(live_cell(page, "var_1 = torch.tensor(3.0")).filter(has_text="tensor(3.").wait_for()
     seconds = time.perf_counter() - start
     page.close()

@@ -30,6 +30,9 @@ def free_port(preferred):
     """The preferred port if it is free on 127.0.0.1, else one the system picks (0 means: any)."""
     for port in (preferred, 0):
         with socket.socket() as probe:
+            # A port that `make live` left a moment ago still has connections winding down (TIME_WAIT); its next
+            # start takes it again, so that the reader's open pages find the book where they left it.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError as error:
@@ -76,6 +79,8 @@ def start_kernel_server(port, origin, token):
         # Kernels of closed pages go away after half an hour idle.
         "--MappingKernelManager.cull_idle_timeout=1800", "--MappingKernelManager.cull_interval=60",
         "--ServerApp.log_level=WARN", "--ServerApp.identity_provider_class=booktools.origin_check.BookPagesOnly",
+        # Kernels talk to the server over unix sockets, which only this user can open, instead of five TCP ports each.
+        "--KernelManager.transport=ipc",
     ]
     if os.geteuid() == 0:
         command.append("--allow-root")

@@ -306,6 +306,11 @@ def live_cell(page, first_line):
     return page.locator("div.cell").nth(found[0])
 
 
+def run_button(cell):
+    """A live cell's one Run button (its name says which cell: "Run cell 3")."""
+    return cell.get_by_role("button", name="Run cell")
+
+
 def kernel_output(cell):
     """What the kernel printed below a cell (not the output the build wrote there)."""
     return cell.locator(".jp-OutputArea")
@@ -344,11 +349,13 @@ class LiveServer:
         return server["baseUrl"].rstrip("/"), server["token"]
 
     def api(self, path, method="GET"):
-        """The kernel server's JSON answer to a call of its REST API (api/kernels, say), made with the token."""
+        """The kernel server's JSON answer to a call of its REST API (api/kernels, say), made with the token; None for
+        an answer with no body (a DELETE's)."""
         base, token = self.kernel_server
         request = urllib.request.Request(f"{base}/{path}", method=method, data=b"{}" if method == "POST" else None,
                                          headers={"Authorization": f"token {token}"})
-        return json.load(urllib.request.urlopen(request))
+        with urllib.request.urlopen(request) as answer:
+            return json.load(answer) if answer.status != 204 else None
 
     def stop(self):
         os.killpg(self.process.pid, signal.SIGINT)

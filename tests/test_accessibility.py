@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from book import (CHAPTERS, assert_nothing_serious, keyboard_to, kernel_output, live_cell, page,
-                  press_live_code_by_keyboard, start_live_code, watch)
+                  press_live_code_by_keyboard, run_button, start_live_code, watch)
 
 AUTOGRAD = "chapters/01-autograd.html"
 SOURCES = "[...document.querySelectorAll('.CodeMirror')].map(editor => editor.CodeMirror.getValue())"
@@ -21,7 +21,7 @@ def test_axe_finds_nothing_serious_in_live_cells_and_their_outputs(new_context, 
     start_live_code(page)
     # An output and a traceback from the kernel, in thebe's markup and colours.
     for first_line in ["import numpy", "var_1 = torch.tensor(3.0", "torch.tensor(3, requires_grad=True)"]:
-        live_cell(page, first_line).get_by_role("button", name="run", exact=True).click()
+        run_button(live_cell(page, first_line)).click()
     # The first cell imports torch into a fresh kernel: seconds, on a busy machine.
     failing = live_cell(page, "torch.tensor(3, requires_grad=True)")
     expect(kernel_output(failing)).to_contain_text("RuntimeError")
@@ -47,7 +47,7 @@ def test_a_keyboard_alone_starts_live_code_and_runs_cells(page, live):
     sources = page.evaluate(SOURCES)
     keyboard_to(page, importing.locator(".CodeMirror"))
     page.keyboard.press("Shift+Enter")
-    keyboard_to(page, variables.get_by_role("button", name="run", exact=True))
+    keyboard_to(page, run_button(variables))
     page.keyboard.press("Enter")
     # The first cell imports torch into a fresh kernel: seconds, on a busy machine.
     expect(kernel_output(variables)).to_contain_text("tensor(3., requires_grad=True)")

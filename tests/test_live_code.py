@@ -5,13 +5,13 @@ import time
 
 from playwright.sync_api import expect
 
-from book import kernel_output, live_cell, start_live_code, watch
+from book import kernel_output, live_cell, run_button, start_live_code, watch
 
 AUTOGRAD = "chapters/01-autograd.html"
 
 
 def run(cell):
-    cell.get_by_role("button", name="run", exact=True).click()
+    run_button(cell).click()
 
 
 def open_live(context, url):

@@ -28,6 +28,7 @@
   let generation = 0;
   // Bumped whenever the kernel starts afresh: a cell that ran on an older one has not run on this one.
   let epoch = 0;
+  let ownRestart = false; // a restart the reader asked for is under way
   let queue = Promise.resolve();
   // The local kernel server's session of this page, shut down when the page goes away.
   let owned = null;
@@ -163,7 +164,8 @@
     });
   }
 
-  const hidden = (cell) => cell.element.closest("details:not([open])") !== null;
+  // A hidden solution's cell holds its code in a <details> the reader opens.
+  const hidden = (cell) => cell.element.querySelector("details:not([open])") !== null;
   const waiting = (cell) => cell.state === "running" || cell.state === "queued";
   // The cells above that a run of this one runs first: those that have not run on this kernel, skipping solutions
   // the reader has not opened.
@@ -185,7 +187,8 @@
         cell.hint.textContent = cell.note;
       } else {
         const first = waiting(cell) ? 0 : above(cell).length;
-        cell.hint.textContent = first === 0 ? "" : `runs the ${plural(first, "cell")} above first`;
+        cell.hint.textContent = first === 0 ? "" : first === 1 ? "runs the cell above first"
+          : `runs the ${first} cells above first`;
       }
     }
   }
@@ -193,7 +196,7 @@
   const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const outputs = (cell) => JSON.stringify(cell.thebe.outputs.map(({ execution_count, metadata, ...rest }) => rest));
 
-  // A run of one cell, from its Run button or Shift+Enter.
+  // A run of one cell, from its Run button or Shift+Enter: the cells above it that have not run go first.
   function run(cell) {
     if (!session || gone) {
       return gone ? say(`The kernel is gone, so cell ${cell.number} cannot run: press Reconnect first.`, "error")
@@ -204,25 +207,32 @@
         "it runs once. Stop interrupts it.");
     }
     const first = above(cell);
-    const why = `one of the ${plural(first.length, "cell")} above cell ${cell.number} that have not run yet (it may ` +
-      "need what they make)";
-    return enqueue([...first, cell], (c) => (c === cell ? "" : why));
+    const these = first.length === 1 ? "the cell above it" : `the ${first.length} cells above it`;
+    return enqueue([...first, cell], {
+      running: (c) => (c === cell ? "" : `, one of ${these} that have not run yet (cell ${cell.number} may need ` +
+        "what they make)"),
+      done: first.length ? `Cell ${cell.number} ran, after ${these} that had not run.` : `Cell ${cell.number} ran.`,
+    });
   }
 
   function runAll() {
     const all = cells.filter((cell) => !waiting(cell) && !hidden(cell));
-    return enqueue(all, () => `Run all: ${all.length} cells`);
+    const closed = cells.filter(hidden).length;
+    return enqueue(all, {
+      running: () => ` (Run all: ${plural(all.length, "cell")})`,
+      done: `Ran all ${plural(all.length, "cell")}${closed ? `; the ${closed} closed solutions did not run` : ""}.`,
+    });
   }
 
   // Cells run one after the other, each once: a cell already running or waiting is not queued again.
-  function enqueue(batch, why) {
+  function enqueue(batch, words) {
     batch.forEach((cell) => mark(cell, "queued"));
     const asked = generation;
-    queue = queue.then(() => runBatch(batch, why, asked));
+    queue = queue.then(() => runBatch(batch, words, asked));
     return queue;
   }
 
-  async function runBatch(batch, why, asked) {
+  async function runBatch(batch, words, asked) {
     const target = batch.at(-1);
     let changed = null;
     for (const [i, cell] of batch.entries()) {
@@ -234,14 +244,14 @@
       const kernel = epoch;
       cell.note = "";
       mark(cell, "running");
-      say(`Running cell ${cell.number}${again ? " again" : ""}${why(cell) ? `, ${why(cell)}` : ""}…`);
+      say(`Running cell ${cell.number}${again ? " again" : ""}${words.running(cell)}…`);
       const result = await cell.thebe.execute(cell.thebe.source);
       const failed = !result || (result.error && !cell.element.classList.contains("tag_raises-exception"));
       // Run again unchanged, a cell that depends on state (a model it trains, gradients that add up) answers
       // differently from its last run; the reader should not take that for the book's result.
       if (again && !failed && outputs(cell) !== cell.last.outputs) {
         changed = cell;
-        cell.note = "its output differs from its last run: it ran on the state that run left";
+        cell.note = "output differs from its last run: this run started from the state that run left";
       }
       cell.ran = !failed && kernel === epoch;
       cell.last = cell.ran ? { source: cell.thebe.source, outputs: outputs(cell) } : null;
@@ -255,14 +265,9 @@
       }
     }
     if (asked !== generation) return;
-    if (changed) {
-      say(`Cell ${changed.number} ran again, on the state its last run left (a model trained further, gradients ` +
-        "added up), so its output differs from that run's and from the book's. For the book's output, Restart and " +
-        "run it again: the cells above it run first.", "ready");
-    } else {
-      say(batch.length === 1 ? `Cell ${target.number} ran.` : `Cells ${batch[0].number} to ${target.number} ran.`,
-        "ready");
-    }
+    say(changed ? `Cell ${changed.number} ran again and carried on from the state its last run left (a model ` +
+      "trained further, gradients added up): its output differs from that run's and from the book's. For the " +
+      "book's output, Restart, then run it." : words.done, "ready");
   }
 
   function stop() {
@@ -294,11 +299,16 @@
     forget();
     say("Restarting the kernel…");
     const restarting = session;
-    await session.restart();
+    ownRestart = true;
+    try {
+      await session.restart();
+    } finally {
+      ownRestart = false;
+    }
     if (restarting === session && !gone) say(`Restarted: a fresh kernel, on which nothing has run. ${ready()}`, "ready");
   }
 
-  const ready = () => "Run any cell: the cells above it that have not run run first, solutions only if opened.";
+  const ready = () => "Run any cell: the cells above it that have not run go first (solutions only if opened).";
 
   // --- The kernel ----------------------------------------------------------------------------------------------
 
@@ -421,9 +431,8 @@
     watchKernel(session);
     document.documentElement.dataset.liveCode = "ready";
     if (before === undefined) {
-      say(`Live code: ready, on ${local ? "a kernel on this computer" : "Binder"}. Edit any cell and press ` +
-        `Shift+Enter or its Run button. ${ready()} In a cell, Tab indents: press Esc first to move on with Tab.`,
-      "ready");
+      say(`Live code is ready, on ${local ? "a kernel on this computer" : "Binder"}. Edit a cell, then press ` +
+        `Shift+Enter or its Run button. ${ready()} In a cell, Tab indents; Esc, then Tab, moves on.`, "ready");
     } else if (before === session.kernel.id) {
       say("Reconnected, to the same kernel: what the cells made is still there.", "ready");
     } else {
@@ -441,21 +450,25 @@
     const current = () => watched === session;
     kernel.statusChanged.connect((_, status) => {
       if (!current()) return;
-      if (status === "autorestarting") {
+      if (status === "autorestarting" && !ownRestart) { // the server restarted a kernel that died
         forget();
         say(`The kernel died (out of memory?) and started again: what the cells made is gone. ${ready()}`, "error");
       } else if (status === "dead") {
         lost(STOPPED);
       }
     });
-    kernel.connectionStatusChanged.connect(async (_, status) => {
+    kernel.connectionStatusChanged.connect((_, status) => {
       if (!current()) return;
-      if (status === "connected" && gone) {
+      if (status === "connected") {
+        if (!gone) return;
         gone = false;
         say("Reconnected, to the same kernel: what the cells made is still there.", "ready");
         showActions();
-      } else if (status !== "connected") {
-        lost(await diagnose(kernel));
+      } else if (!ownRestart) {
+        // A kernel that restarts reconnects too: give it a moment before asking its server what happened.
+        setTimeout(async () => {
+          if (current() && !gone && kernel.connectionStatus !== "connected") lost(await diagnose(kernel));
+        }, 2000);
       }
     });
   }
@@ -500,13 +513,10 @@
     const { server, notebook } = await window.thebe.bootstrap(options(settings));
     document.querySelectorAll("div.cell").forEach((element, i) => cells.push(setUpCell(element, notebook.cells[i], i)));
     nameEditors();
-    // CodeMirror drew each editor before it was on the page, and would show it empty until its next poll; an editor
-    // in a closed solution is measured again when the reader opens it.
+    // CodeMirror drew each editor before it was on the page, and would show it empty until its next poll.
     cells.forEach((cell) => cell.editor.refresh());
-    document.querySelectorAll("div.cell details").forEach((details) => details.addEventListener("toggle", () => {
-      details.querySelectorAll(".CodeMirror").forEach((editor) => editor.CodeMirror.refresh());
-      showHints();
-    }));
+    // Opening or closing a solution changes which cells a Run runs first.
+    document.querySelectorAll("div.cell details").forEach((details) => details.addEventListener("toggle", showHints));
     showHints();
     await connect(server);
   }
