@@ -306,6 +306,15 @@ def live_cell(page, first_line):
     return page.locator("div.cell").nth(found[0])
 
 
+def record_status(page):
+    """From the next page load on, keep everything the Live Code status line says, in order, in window.said."""
+    page.add_init_script("""window.said = [];
+        new MutationObserver(() => {
+            const line = document.querySelector(".live-code-status");
+            if (line && line.textContent !== said.at(-1)) said.push(line.textContent);
+        }).observe(document, { childList: true, characterData: true, subtree: true });""")
+
+
 def run_button(cell):
     """A live cell's one Run button (its name says which cell: "Run cell 3")."""
     return cell.get_by_role("button", name="Run cell")

@@ -18,13 +18,19 @@ SOURCES = "[...document.querySelectorAll('.CodeMirror')].map(editor => editor.Co
 def test_axe_finds_nothing_serious_in_live_cells_and_their_outputs(new_context, live, mode):
     page = new_context(color_scheme=mode).new_page()
     page.goto(f"{live.url}/{AUTOGRAD}")
+    said = page.locator("div.cell_output img").evaluate_all("images => images.map(image => image.alt)")
     start_live_code(page)
-    # An output and a traceback from the kernel, in thebe's markup and colours.
+    # An output and a traceback from the kernel, in thebe's markup and colours, then the figure, drawn live.
     for first_line in ["import numpy", "var_1 = torch.tensor(3.0", "torch.tensor(3, requires_grad=True)"]:
         run_button(live_cell(page, first_line)).click()
     # The first cell imports torch into a fresh kernel: seconds, on a busy machine.
     failing = live_cell(page, "torch.tensor(3, requires_grad=True)")
     expect(kernel_output(failing)).to_contain_text("RuntimeError")
+    figure = live_cell(page, "import matplotlib.pyplot")
+    run_button(figure).click()  # the cells above it that have not run go first
+    drawn = kernel_output(figure).locator("img[src^='data:image/png']")
+    expect(drawn).to_have_count(1)
+    assert drawn.get_attribute("alt") == said[0]  # the book's words for its figure
     assert_nothing_serious(page)
 
 

@@ -6,7 +6,7 @@ import subprocess
 
 import yaml
 
-from book import ROOT
+from book import CONFIG, ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "book.yml"
 
@@ -67,6 +67,17 @@ def test_external_links_are_checked_by_a_job_that_never_blocks_the_site():
     assert jobs["links"]["continue-on-error"] is True
     assert any(step.get("run") == "make links" for step in jobs["links"]["steps"])
     assert "links" not in jobs["deploy"]["needs"]
+
+
+def test_each_deploy_asks_binder_to_build_the_image_readers_launch_without_waiting_for_it():
+    deploy = yaml.safe_load(WORKFLOW.read_text())["jobs"]["deploy"]
+    steps = [step.get("uses", "") for step in deploy["steps"]]
+    ask = next(step for step in deploy["steps"] if "mybinder.org/build/" in str(step.get("env", "")))
+    assert deploy["steps"].index(ask) > next(i for i, uses in enumerate(steps) if uses.startswith("actions/deploy-pages"))
+    # The image Live Code starts: this repository at the branch the site is deployed from, as _config.yml names it.
+    assert ask["env"]["BINDER_BUILD"] == "https://mybinder.org/build/gh/${{ github.repository }}/${{ github.ref_name }}"
+    assert f"refs/heads/{CONFIG['repository']['branch']}" in deploy["if"]
+    assert ask["continue-on-error"] is True and "--max-time" in ask["run"] and "$BINDER_BUILD" in ask["run"]
 
 
 def test_ci_runs_the_readme_test_command():

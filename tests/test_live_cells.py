@@ -12,19 +12,12 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from book import LiveServer, kernel_output, live_cell, run_button, start_live_code, watch
+from book import LiveServer, kernel_output, live_cell, record_status, run_button, start_live_code, watch
 
 AUTOGRAD = "chapters/01-autograd.html"
 TRAINING = "chapters/04-training-loop.html"
 pytestmark = pytest.mark.time_limit(240)
 
-# Everything the status line says from now on, in order (it is replaced, not appended to).
-RECORD = """() => {
-    const line = document.querySelector(".live-code-status");
-    window.said = [line.textContent];
-    new MutationObserver(() => said.push(line.textContent)).observe(line, { childList: true, characterData: true,
-                                                                          subtree: true });
-}"""
 # What the build wrote below each code cell, read before Live Code replaces it.
 BOOK_OUTPUTS = "[...document.querySelectorAll('div.cell')].map(cell => cell.querySelector('.cell_output')?.innerText ?? '')"
 IDLE = "() => !document.querySelector('div.cell[data-live=queued], div.cell[data-live=running]')"
@@ -41,10 +34,10 @@ def reader(browser):
 
 def open_live(page, url):
     """The page with Live Code started; returns what the build wrote below each cell."""
+    record_status(page)
     page.goto(url)
     book = page.evaluate(BOOK_OUTPUTS)
     start_live_code(page)
-    page.evaluate(RECORD)
     return book
 
 

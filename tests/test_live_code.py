@@ -1,11 +1,12 @@
 """Live code on a local kernel, in Chromium: `make live` serves the book and a private Jupyter server, and a page's
 Live Code button turns its cells into editable ones that run there."""
 
+import json
 import time
 
 from playwright.sync_api import expect
 
-from book import kernel_output, live_cell, run_button, start_live_code, watch
+from book import kernel_output, live_cell, press_live_code, record_status, run_button, start_live_code, watch
 
 AUTOGRAD = "chapters/01-autograd.html"
 
@@ -116,3 +117,27 @@ def test_a_closed_page_shuts_its_kernel_down(context, live):
             break
         time.sleep(0.2)
     assert kernel not in {k["id"] for k in live.api("api/kernels")}
+
+
+# What mybinder.org streams while it builds an image (its event stream's own words), here cut short.
+BINDER_BUILDING = "".join(f"data: {json.dumps(event)}\n\n" for event in [
+    {"phase": "waiting", "message": "Waiting for build to start...\n"},
+    {"phase": "building", "message": "Step 1/50 : FROM docker.io/library/buildpack-deps:jammy\n"},
+])
+
+
+def test_live_code_on_binder_says_what_to_expect_while_it_builds(browser, site):
+    page = browser.new_page()
+    record_status(page)
+    # No network here: Binder answers as it does while it builds the book's image, then the connection drops.
+    page.route("https://mybinder.org/build/**", lambda route: route.fulfill(
+        status=200, headers={"Content-Type": "text/event-stream"}, body=BINDER_BUILDING))
+    page.goto(f"{site}/{AUTOGRAD}")
+    press_live_code(page)
+    expect(page.get_by_role("button", name="Reconnect")).to_be_visible(timeout=30_000)
+    said = page.evaluate("said")
+    page.close()
+    # Before anything else, the reader learns that a first start after a change builds an image and takes minutes.
+    assert "Binder" in said[1] and "builds Binder's image" in said[1] and "several minutes" in said[1]
+    assert any(text.startswith("Live code: Binder is building the book's image") for text in said)
+    assert said[-1].startswith("Live code could not reach a kernel") and "Reconnect tries again" in said[-1]

@@ -6,14 +6,17 @@ import functools
 import io
 import http.server
 import json
+import os
 import socket
 import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import psutil
 import pytest
+from jupyter_client import BlockingKernelClient
 
 from book import HTML, ROOT, LiveServer, port_open
 from booktools.live_server import free_port, relay
@@ -47,20 +50,82 @@ def kernel(live):
     return live.api("api/kernels", method="POST")["id"]
 
 
-def listening(process):
-    """The addresses a process and all its children listen on."""
-    processes = [process, *process.children(recursive=True)]
+def listening(process, children=True):
+    """The TCP addresses a process (and all its children) listen on."""
+    processes = [process, *(process.children(recursive=True) if children else [])]
     return {(c.laddr.ip, c.laddr.port) for p in processes for c in p.net_connections("inet")
             if c.status == psutil.CONN_LISTEN}
 
 
-def test_every_port_it_opens_listens_on_loopback_only(live, kernel):
-    ports = set()
-    for _ in range(100):  # the kernel opens its ports a moment after the server answers
-        if len(ports := listening(psutil.Process(live.process.pid))) >= 7:
+def kernel_process(live, kernel):
+    """The running kernel's process, and its connection file (how the server reaches it)."""
+    process = next(p for p in psutil.Process(live.process.pid).children(recursive=True)
+                   if any(kernel in part for part in p.cmdline()))
+    return process, next(Path(part) for part in process.cmdline() if part.endswith(".json"))
+
+
+def run_in_kernel(live, kernel, code):
+    """What code prints when run in the kernel, sent as the server sends it: through its connection file."""
+    client = BlockingKernelClient(connection_file=str(kernel_process(live, kernel)[1]))
+    client.load_connection_file()
+    client.start_channels()
+    printed = []
+    try:
+        client.wait_for_ready(timeout=60)
+        client.execute_interactive(code, timeout=60, output_hook=lambda message: printed.append(
+            message["content"].get("text", "")))
+    finally:
+        client.stop_channels()
+    return "".join(printed)
+
+
+def test_kernels_talk_to_their_server_over_unix_sockets_only_this_user_can_open(live, kernel):
+    process, connection_file = kernel_process(live, kernel)
+    connection = json.loads(connection_file.read_text())
+    assert connection["transport"] == "ipc"
+    channels = {f"{connection['ip']}-{connection[f'{channel}_port']}"
+                for channel in ("shell", "iopub", "stdin", "control", "hb")}
+    assert run_in_kernel(live, kernel, "print(6 * 7)") == "42\n"  # reached through those sockets
+    assert channels <= {c.laddr for c in process.net_connections("unix")}
+    folder = Path(connection["ip"]).parent
+    assert folder.stat().st_uid == os.geteuid() and folder.stat().st_mode & 0o077 == 0
+    # Its one TCP port is ipykernel's own, hard-wired pipe for the output of processes it forks, on loopback (and
+    # deaf to any message without a random key); not one of the channels that carry code.
+    pipe = int(run_in_kernel(live, kernel, "print(get_ipython().kernel.iopub_thread._pipe_port)"))
+    assert listening(process, children=False) == {("127.0.0.1", pipe)}
+
+
+def test_opening_a_page_prints_no_warning_about_tcp(live, browser):
+    before = {session["id"] for session in live.api("api/sessions")}
+    page = browser.new_page()
+    page.goto(f"{live.url}/{AUTOGRAD}")  # the page starts its own kernel as it opens
+    for _ in range(100):
+        if started := [s for s in live.api("api/sessions") if s["id"] not in before]:
             break
         time.sleep(0.1)
-    assert len(ports) >= 7  # the site, the kernel server, and the five ports of the running kernel
+    kernel = started[0]["kernel"]["id"]
+    # A line the kernel writes to the terminal after whatever it wrote when it started: once `make live` has
+    # printed it, it has printed everything before it.
+    marker = f"kernel {kernel} is up"
+    run_in_kernel(live, kernel, f"import sys; print({marker!r}, file=sys.__stderr__, flush=True)")
+    for _ in range(100):
+        if marker in live.output:
+            break
+        time.sleep(0.1)
+    page.close(run_before_unload=True)
+    assert marker in live.output
+    assert "over TCP without encryption" not in live.output
+
+
+def test_every_port_it_opens_listens_on_loopback_only(live, kernel):
+    # The site, the kernel server, and one port per running kernel: ipykernel's pipe (its channels are unix sockets).
+    expected = 2 + len(kernels(live))
+    ports = set()
+    for _ in range(100):  # a kernel opens its port a moment after the server answers
+        if len(ports := listening(psutil.Process(live.process.pid))) >= expected:
+            break
+        time.sleep(0.1)
+    assert len(ports) == expected
     listening_on = ports
     assert {ip for ip, _ in listening_on} == {"127.0.0.1"}
     # Nothing answers on the machine's other addresses.

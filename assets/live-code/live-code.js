@@ -384,34 +384,30 @@
     launching: "Binder is starting a server with a kernel…",
   };
 
-  function onThebeStatus(_, { status, message }) {
+  function onBinderStatus(_, { message }) {
     const phase = /^Binder is: (\w+)/.exec(message ?? "")?.[1];
     if (!session && BINDER[phase]) say(`Live code: ${BINDER[phase]}`);
-    if (!session && (status === "error" || status === "server-error") && !gone) {
-      gone = true;
-      say(`Live code could not reach a kernel: ${message.split("\n")[0]}. Reconnect tries again.`, "error");
-      showActions();
-    }
   }
+
+  const starting = () => (local ? "Live code: starting a kernel on this computer…"
+    : "Live code: starting a kernel on Binder, a free public service. The first start after the book changes " +
+      "builds Binder's image for it, which can take several minutes; otherwise a start takes about a minute.");
 
   // Connect the cells to a kernel: the one bootstrap started to reach, or a new server's (Reconnect).
   async function connect(server) {
-    let settings;
-    try {
-      settings = await readSettings(); // `make live` started again answers with a new port and token
-    } catch {
-      return say("The book's server is not answering: start `make live` again, then press Reconnect.", "error");
-    }
-    gone = false;
-    showActions();
-    local = settings.server !== undefined;
-    say(local ? "Live code: starting a kernel on this computer…"
-      : "Live code: starting a kernel on Binder, a free public service. The first start after the book changes " +
-        "builds Binder's image for it, which can take several minutes; otherwise a start takes about a minute.");
     if (!server) {
+      let settings;
+      try {
+        settings = await readSettings(); // `make live` started again answers with a new port and token
+      } catch {
+        return say("The book's server is not answering: start `make live` again, then press Reconnect.", "error");
+      }
+      say(starting());
       const config = window.thebeCore.api.makeConfiguration(options(settings), window.thebe.events);
       server = local ? window.thebeCore.api.connectToJupyter(config) : window.thebeCore.api.connectToBinder(config);
     }
+    gone = false;
+    showActions();
     const before = kernelId;
     try {
       await server.ready;
@@ -423,11 +419,12 @@
     } catch (error) {
       gone = true;
       showActions();
-      say(`Live code could not reach a kernel: ${error.message ?? error}. Reconnect tries again.`, "error");
+      say(`Live code could not reach a kernel: ${String(error.message ?? error).split("\n")[0]}. Reconnect tries ` +
+        "again.", "error");
       return;
     }
     kernelId = session.kernel.id;
-    if (local) owned = { server: settings.server, id: session.id };
+    if (local) owned = { server: server.settings, id: session.id };
     watchKernel(session);
     document.documentElement.dataset.liveCode = "ready";
     if (before === undefined) {
@@ -501,6 +498,8 @@
     makeBar();
     say("Live code: loading…");
     const settings = await readSettings();
+    local = settings.server !== undefined;
+    say(starting());
     await Promise.all([
       load("script", { src: `${vendor}index.js` }),
       load("link", { rel: "stylesheet", href: `${vendor}thebe.css` }),
@@ -508,9 +507,9 @@
     ]);
     prepareCells();
     await warming; // thebe then finds the page's warm kernel by its path, instead of starting a second one
-    window.thebe.on("status", onThebeStatus);
-    window.thebe.on("error", onThebeStatus);
+    window.thebe.on("status", onBinderStatus);
     const { server, notebook } = await window.thebe.bootstrap(options(settings));
+    const connected = connect(server); // at once: a server that fails early must find someone listening
     document.querySelectorAll("div.cell").forEach((element, i) => cells.push(setUpCell(element, notebook.cells[i], i)));
     nameEditors();
     // CodeMirror drew each editor before it was on the page, and would show it empty until its next poll.
@@ -518,7 +517,7 @@
     // Opening or closing a solution changes which cells a Run runs first.
     document.querySelectorAll("div.cell details").forEach((details) => details.addEventListener("toggle", showHints));
     showHints();
-    await connect(server);
+    await connected;
   }
 
   // The theme's "Live Code" button calls this.
