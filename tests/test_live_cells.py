@@ -16,7 +16,6 @@ from book import LiveServer, kernel_output, live_cell, record_status, run_button
 
 AUTOGRAD = "chapters/01-autograd.html"
 TRAINING = "chapters/04-training-loop.html"
-pytestmark = pytest.mark.time_limit(240)
 
 # What the build wrote below each code cell, read before Live Code replaces it.
 BOOK_OUTPUTS = "[...document.querySelectorAll('div.cell')].map(cell => cell.querySelector('.cell_output')?.innerText ?? '')"
@@ -24,10 +23,8 @@ IDLE = "() => !document.querySelector('div.cell[data-live=queued], div.cell[data
 
 
 @pytest.fixture
-def reader(browser):
-    """A page of the test's own; closing it shuts its kernel down."""
-    page = browser.new_page()
-    page.set_default_timeout(30_000)
+def tab(page):
+    """The test's own page (pytest-playwright's), closed as a reader closes a tab, which shuts its kernel down."""
     yield page
     page.close(run_before_unload=True)
 
@@ -74,96 +71,96 @@ def probe(page, cell, source):
     return kernel_output(cell).inner_text().strip()
 
 
-def test_any_cell_can_be_the_first_one_run_and_closed_solutions_are_skipped(reader, live):
-    book = open_live(reader, f"{live.url}/{AUTOGRAD}")
+def test_any_cell_can_be_the_first_one_run_and_closed_solutions_are_skipped(tab, live):
+    book = open_live(tab, f"{live.url}/{AUTOGRAD}")
     # A reader scrolls to the middle and runs one cell: the cells above it run first, and the status line says so.
-    product = live_cell(reader, "var_mult = var_1 * var_2")
+    product = live_cell(tab, "var_mult = var_1 * var_2")
     expect(product.locator(".live-code-hint")).to_contain_text("runs the 6 cells above first")
     run_button(product).click()
-    settled(reader)
-    assert lines(kernel_output(product).inner_text()) == lines(book[index(reader, "var_mult = var_1 * var_2")])
-    assert any("one of the 6 cells above it that have not run yet (cell 7 may need" in text for text in said(reader))
-    expect(status(reader)).to_have_text("Cell 7 ran, after the 6 cells above it that had not run.")
+    settled(tab)
+    assert lines(kernel_output(product).inner_text()) == lines(book[index(tab, "var_mult = var_1 * var_2")])
+    assert any("one of the 6 cells above it that have not run yet (cell 7 may need" in text for text in said(tab))
+    expect(status(tab)).to_have_text("Cell 7 ran, after the 6 cells above it that had not run.")
     # The second of the hidden solutions, opened and run: the first stays closed and does not run.
-    solutions = reader.locator("div.cell.tag_hide-cell")
+    solutions = tab.locator("div.cell.tag_hide-cell")
     solutions.nth(1).locator("summary").click()
     run_button(solutions.nth(1)).click()
-    settled(reader)
-    expect(status(reader)).to_contain_text("after the 12 cells above")  # cells 8 to 19, not the closed solution
-    ran = probe(reader, live_cell(reader, "import numpy"), "'y' in globals(), 'fixed_by_literal' in globals()")
+    settled(tab)
+    expect(status(tab)).to_contain_text("after the 12 cells above")  # cells 8 to 19, not the closed solution
+    ran = probe(tab, live_cell(tab, "import numpy"), "'y' in globals(), 'fixed_by_literal' in globals()")
     assert ran == "(False, True)"  # y is made by the first solution, fixed_by_literal by the second
 
 
-def test_one_run_button_per_cell_and_the_pages_actions_stay_in_view(reader, live):
-    open_live(reader, f"{live.url}/{AUTOGRAD}")
-    cells = reader.locator("div.cell")
+def test_one_run_button_per_cell_and_the_pages_actions_stay_in_view(tab, live):
+    open_live(tab, f"{live.url}/{AUTOGRAD}")
+    cells = tab.locator("div.cell")
     for i in range(cells.count()):
         buttons = cells.nth(i).locator(".thebe-controls button")  # a closed solution's too
         assert buttons.evaluate_all("all => all.map(b => [b.textContent, b.ariaLabel])") == [["Run", f"Run cell {i + 1}"]]
-    bar = reader.get_by_role("region", name="Live code")
+    bar = tab.get_by_role("region", name="Live code")
     expect(bar.get_by_role("button")).to_have_text(["Run all", "Restart"])  # Stop and Reconnect when they apply
     # A reader at the foot of the page still sees the status line and the page's actions.
-    last = live_cell(reader, "import matplotlib.pyplot")
+    last = live_cell(tab, "import matplotlib.pyplot")
     last.scroll_into_view_if_needed()
-    reader.mouse.wheel(0, 600)
+    tab.mouse.wheel(0, 600)
     expect(bar).to_be_in_viewport()
     # Run all: every cell in order, but not the solutions the reader has not opened.
     bar.get_by_role("button", name="Run all").click()
-    settled(reader)
-    expect(status(reader)).to_have_text("Ran all 19 cells; the 3 closed solutions did not run.")
+    settled(tab)
+    expect(status(tab)).to_have_text("Ran all 19 cells; the 3 closed solutions did not run.")
 
 
-def test_restart_asks_first_and_then_starts_afresh(reader, live):
-    open_live(reader, f"{live.url}/{AUTOGRAD}")
-    first, variables = live_cell(reader, "import numpy"), live_cell(reader, "var_1 = torch.tensor(3.0")
+def test_restart_asks_first_and_then_starts_afresh(tab, live):
+    open_live(tab, f"{live.url}/{AUTOGRAD}")
+    first, variables = live_cell(tab, "import numpy"), live_cell(tab, "var_1 = torch.tensor(3.0")
     run_button(variables).click()
-    settled(reader)
-    restart = reader.get_by_role("region", name="Live code").get_by_role("button", name="Restart")
+    settled(tab)
+    restart = tab.get_by_role("region", name="Live code").get_by_role("button", name="Restart")
     restart.click()
-    dialog = reader.get_by_role("dialog", name="Restart the kernel?")
+    dialog = tab.get_by_role("dialog", name="Restart the kernel?")
     expect(dialog).to_contain_text("lost")
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_have_count(0)
-    assert probe(reader, first, "'var_1' in globals()") == "True"  # kept
+    assert probe(tab, first, "'var_1' in globals()") == "True"  # kept
     restart.click()
     dialog.get_by_role("button", name="Restart").click()
-    expect(status(reader)).to_contain_text("Restarted: a fresh kernel")
+    expect(status(tab)).to_contain_text("Restarted: a fresh kernel")
     expect(variables.locator(".live-code-hint")).to_have_text("runs the cell above first")
-    assert probe(reader, first, "'var_1' in globals()") == "False"
+    assert probe(tab, first, "'var_1' in globals()") == "False"
 
 
-def test_a_running_cell_is_not_queued_again_and_gives_the_books_output(reader, live):
+def test_a_running_cell_is_not_queued_again_and_gives_the_books_output(tab, live):
     # The issue's case: Shift+Enter twice on chapter 4's training loop.
-    book = open_live(reader, f"{live.url}/{TRAINING}")
-    training = live_cell(reader, "def train_one_epoch")
+    book = open_live(tab, f"{live.url}/{TRAINING}")
+    training = live_cell(tab, "def train_one_epoch")
     training.locator(".CodeMirror").click()
-    reader.keyboard.press("Shift+Enter")
+    tab.keyboard.press("Shift+Enter")
     expect(run_button(training)).to_have_text("Running…", timeout=120_000)
     expect(run_button(training)).to_have_attribute("aria-disabled", "true")
-    reader.keyboard.press("Shift+Enter")
-    number = index(reader, "def train_one_epoch") + 1
-    expect(status(reader)).to_have_text(f"Cell {number} is still running; it runs once. Stop interrupts it.")
-    settled(reader)
-    assert lines(kernel_output(training).inner_text()) == lines(book[index(reader, "def train_one_epoch")])
-    assert "Canceled future" not in reader.content() and "refresh the page" not in reader.content()
+    tab.keyboard.press("Shift+Enter")
+    number = index(tab, "def train_one_epoch") + 1
+    expect(status(tab)).to_have_text(f"Cell {number} is still running; it runs once. Stop interrupts it.")
+    settled(tab)
+    assert lines(kernel_output(training).inner_text()) == lines(book[index(tab, "def train_one_epoch")])
+    assert "Canceled future" not in tab.content() and "refresh the page" not in tab.content()
 
 
-def test_a_rerun_that_answers_differently_says_so_and_one_that_does_not_says_nothing(reader, live):
-    open_live(reader, f"{live.url}/{AUTOGRAD}")
-    adding = live_cell(reader, "(var_1 * var_2 - 7).backward()")  # each run adds to the gradients
+def test_a_rerun_that_answers_differently_says_so_and_one_that_does_not_says_nothing(tab, live):
+    open_live(tab, f"{live.url}/{AUTOGRAD}")
+    adding = live_cell(tab, "(var_1 * var_2 - 7).backward()")  # each run adds to the gradients
     run_button(adding).click()
-    settled(reader)
+    settled(tab)
     first = kernel_output(adding).inner_text()
     run_button(adding).click()
-    settled(reader)
+    settled(tab)
     assert kernel_output(adding).inner_text() != first
-    expect(status(reader)).to_contain_text("Cell 16 ran again and carried on from the state its last run left")
+    expect(status(tab)).to_contain_text("Cell 16 ran again and carried on from the state its last run left")
     expect(adding.locator(".live-code-hint")).to_contain_text("differs from its last run")
-    zeroing = live_cell(reader, "var_1.grad = None")  # zeroes the gradients first: the same answer every time
+    zeroing = live_cell(tab, "var_1.grad = None")  # zeroes the gradients first: the same answer every time
     for _ in range(2):
         run_button(zeroing).click()
-        settled(reader)
-    expect(status(reader)).to_have_text("Cell 17 ran.")
+        settled(tab)
+    expect(status(tab)).to_have_text("Cell 17 ran.")
     expect(zeroing.locator(".live-code-hint")).to_have_text("")
 
 
@@ -172,55 +169,55 @@ def kernel_gone(page):
     expect(page.get_by_role("button", name="Reconnect")).to_be_visible()
 
 
-def test_a_kernel_shut_down_under_the_page_is_said_and_reconnect_starts_a_new_one(reader, live):
-    book = open_live(reader, f"{live.url}/{AUTOGRAD}")
-    run_button(live_cell(reader, "var_1 = torch.tensor(3.0")).click()
-    settled(reader)
-    live.api(f"api/kernels/{reader.evaluate('thebe.session.kernel.id')}", method="DELETE")  # as culling does
-    kernel_gone(reader)
-    expect(status(reader)).to_contain_text("The kernel has stopped")
-    reader.get_by_role("button", name="Reconnect").click()
-    expect(status(reader)).to_contain_text("Reconnected, to a new kernel on which nothing has run")
-    product = live_cell(reader, "var_mult = var_1 * var_2")
+def test_a_kernel_shut_down_under_the_page_is_said_and_reconnect_starts_a_new_one(tab, live):
+    book = open_live(tab, f"{live.url}/{AUTOGRAD}")
+    run_button(live_cell(tab, "var_1 = torch.tensor(3.0")).click()
+    settled(tab)
+    live.api(f"api/kernels/{tab.evaluate('thebe.session.kernel.id')}", method="DELETE")  # as culling does
+    kernel_gone(tab)
+    expect(status(tab)).to_contain_text("The kernel has stopped")
+    tab.get_by_role("button", name="Reconnect").click()
+    expect(status(tab)).to_contain_text("Reconnected, to a new kernel on which nothing has run")
+    product = live_cell(tab, "var_mult = var_1 * var_2")
     run_button(product).click()  # the cells above run again first
-    settled(reader)
-    assert lines(kernel_output(product).inner_text()) == lines(book[index(reader, "var_mult = var_1 * var_2")])
+    settled(tab)
+    assert lines(kernel_output(product).inner_text()) == lines(book[index(tab, "var_mult = var_1 * var_2")])
 
 
-def test_a_kernel_that_died_is_said_and_its_cells_run_again(reader, live):
-    book = open_live(reader, f"{live.url}/{AUTOGRAD}")
-    variables = live_cell(reader, "var_1 = torch.tensor(3.0")
+def test_a_kernel_that_died_is_said_and_its_cells_run_again(tab, live):
+    book = open_live(tab, f"{live.url}/{AUTOGRAD}")
+    variables = live_cell(tab, "var_1 = torch.tensor(3.0")
     run_button(variables).click()
-    settled(reader)
-    kernel = reader.evaluate("thebe.session.kernel.id")
+    settled(tab)
+    kernel = tab.evaluate("thebe.session.kernel.id")
     process = next(p for p in psutil.Process(live.process.pid).children(recursive=True)
                    if any(kernel in part for part in p.cmdline()))
     os.kill(process.pid, signal.SIGKILL)  # as the out-of-memory killer does
-    expect(status(reader)).to_contain_text("The kernel died", timeout=60_000)
-    expect(status(reader)).to_contain_text("started again")
-    product = live_cell(reader, "var_mult = var_1 * var_2")
+    expect(status(tab)).to_contain_text("The kernel died", timeout=60_000)
+    expect(status(tab)).to_contain_text("started again")
+    product = live_cell(tab, "var_mult = var_1 * var_2")
     expect(product.locator(".live-code-hint")).to_contain_text("runs the 6 cells above first")
     run_button(product).click()
-    settled(reader)
-    assert lines(kernel_output(product).inner_text()) == lines(book[index(reader, "var_mult = var_1 * var_2")])
+    settled(tab)
+    assert lines(kernel_output(product).inner_text()) == lines(book[index(tab, "var_mult = var_1 * var_2")])
 
 
-def test_a_stopped_make_live_is_said_and_reconnect_finds_it_started_again(reader, book):
+def test_a_stopped_make_live_is_said_and_reconnect_finds_it_started_again(tab, book):
     with LiveServer(0) as first:
         port = int(first.url.rsplit(":", 1)[1])
-        expected = open_live(reader, f"{first.url}/{AUTOGRAD}")
-        run_button(live_cell(reader, "var_1 = torch.tensor(3.0")).click()
-        settled(reader)
-    kernel_gone(reader)
-    expect(status(reader)).to_contain_text("`make live` has stopped")
+        expected = open_live(tab, f"{first.url}/{AUTOGRAD}")
+        run_button(live_cell(tab, "var_1 = torch.tensor(3.0")).click()
+        settled(tab)
+    kernel_gone(tab)
+    expect(status(tab)).to_contain_text("`make live` has stopped")
     with LiveServer(port) as again:
         assert again.url == first.url  # the same address, so that the open page finds it
-        reader.get_by_role("button", name="Reconnect").click()
-        expect(status(reader)).to_contain_text("Reconnected, to a new kernel")
-        product = live_cell(reader, "var_mult = var_1 * var_2")
+        tab.get_by_role("button", name="Reconnect").click()
+        expect(status(tab)).to_contain_text("Reconnected, to a new kernel")
+        product = live_cell(tab, "var_mult = var_1 * var_2")
         run_button(product).click()
-        settled(reader)
-        assert lines(kernel_output(product).inner_text()) == lines(expected[index(reader, "var_mult = var_1 * var_2")])
+        settled(tab)
+        assert lines(kernel_output(product).inner_text()) == lines(expected[index(tab, "var_mult = var_1 * var_2")])
 
 
 # Each editor as the reader sees it at the moment Live Code says it is ready, kept in window.atReady.
@@ -238,24 +235,24 @@ GAPS = """editor => ({ below: Math.round(editor.getBoundingClientRect().bottom
                         - editor.querySelector(".CodeMirror-scroll").clientWidth })"""
 
 
-def test_editors_are_whole_when_ready_and_long_lines_are_not_cut_off(reader, live):
-    problems = watch(reader)
-    reader.set_viewport_size({"width": 700, "height": 900})  # narrow: the figure cell's longest lines do not fit
-    reader.goto(f"{live.url}/{AUTOGRAD}")
-    reader.evaluate(AT_READY)
-    start_live_code(reader)
-    editors = reader.evaluate("atReady")
+def test_editors_are_whole_when_ready_and_long_lines_are_not_cut_off(tab, live):
+    problems = watch(tab)
+    tab.set_viewport_size({"width": 700, "height": 900})  # narrow: the figure cell's longest lines do not fit
+    tab.goto(f"{live.url}/{AUTOGRAD}")
+    tab.evaluate(AT_READY)
+    start_live_code(tab)
+    editors = tab.evaluate("atReady")
     assert len(editors) == 19 and all(e["drawn"] == e["lines"] and e["text"] > 0 for e in editors), editors
-    figure = live_cell(reader, "import matplotlib.pyplot").locator(".CodeMirror")
-    reference = live_cell(reader, "import numpy").locator(".CodeMirror").evaluate(GAPS)
+    figure = live_cell(tab, "import matplotlib.pyplot").locator(".CodeMirror")
+    reference = live_cell(tab, "import numpy").locator(".CodeMirror").evaluate(GAPS)
     assert reference["hidden"] == 0
     assert figure.evaluate(GAPS) == reference
     # A solution's editor was drawn while closed; opened, it fits its text like any other.
-    solution = reader.locator("div.cell.tag_hide-cell").first
+    solution = tab.locator("div.cell.tag_hide-cell").first
     solution.locator("summary").click()
     opened = solution.locator(".CodeMirror")
     with contextlib.suppress(PlaywrightTimeout):  # the page measures it again once it has seen the toggle
-        reader.wait_for_function(f"([editor, reference]) => ({GAPS})(editor).below === reference.below",
+        tab.wait_for_function(f"([editor, reference]) => ({GAPS})(editor).below === reference.below",
                                  arg=[opened.element_handle(), reference], timeout=2_000)
     assert opened.evaluate(GAPS) == reference
     assert problems == []

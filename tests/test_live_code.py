@@ -126,8 +126,7 @@ BINDER_BUILDING = "".join(f"data: {json.dumps(event)}\n\n" for event in [
 ])
 
 
-def test_live_code_on_binder_says_what_to_expect_while_it_builds(browser, site):
-    page = browser.new_page()
+def test_live_code_on_binder_says_what_to_expect_while_it_builds(page, site):
     record_status(page)
     # No network here: Binder answers as it does while it builds the book's image, then the connection drops.
     page.route("https://mybinder.org/build/**", lambda route: route.fulfill(
@@ -136,7 +135,6 @@ def test_live_code_on_binder_says_what_to_expect_while_it_builds(browser, site):
     press_live_code(page)
     expect(page.get_by_role("button", name="Reconnect")).to_be_visible(timeout=30_000)
     said = page.evaluate("said")
-    page.close()
     # Before anything else, the reader learns that a first start after a change builds an image and takes minutes.
     assert "Binder" in said[1] and "builds Binder's image" in said[1] and "several minutes" in said[1]
     assert any(text.startswith("Live code: Binder is building the book's image") for text in said)

@@ -95,9 +95,8 @@ def test_kernels_talk_to_their_server_over_unix_sockets_only_this_user_can_open(
     assert listening(process, children=False) == {("127.0.0.1", pipe)}
 
 
-def test_opening_a_page_prints_no_warning_about_tcp(live, browser):
+def test_opening_a_page_prints_no_warning_about_tcp(live, page):
     before = {session["id"] for session in live.api("api/sessions")}
-    page = browser.new_page()
     page.goto(f"{live.url}/{AUTOGRAD}")  # the page starts its own kernel as it opens
     for _ in range(100):
         if started := [s for s in live.api("api/sessions") if s["id"] not in before]:
