@@ -153,6 +153,21 @@ def errors(code_cell):
     return [o.ename for o in code_cell.outputs if o.output_type == "error"]
 
 
+def error_messages(code_cell):
+    return [o.evalue for o in code_cell.outputs if o.output_type == "error"]
+
+
+def unused_imports(notebook):
+    """The names a chapter's code cells import but never use (a chapter imports what it uses, where it uses it)."""
+    # IPython magics (%xmode) are not Python: leave those lines out.
+    trees = [ast.parse("\n".join(line for line in c.source.splitlines() if not line.startswith("%")))
+             for c in code_cells(notebook)]
+    imported = {alias.asname or alias.name.split(".")[0] for tree in trees for node in ast.walk(tree)
+                if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+    used = {node.id for tree in trees for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    return imported - used
+
+
 def figures(code_cell):
     return [o.data["image/png"] for o in code_cell.outputs if "image/png" in o.get("data", {})]
 
