@@ -168,6 +168,13 @@ def unused_imports(notebook):
     return imported - used
 
 
+def check(code_cell, **names):
+    """The value of the condition that a cell's assert statement tests, evaluated with the given names bound: does a
+    solution's check accept a given answer?"""
+    condition = next(node.test for node in ast.walk(ast.parse(code_cell.source)) if isinstance(node, ast.Assert))
+    return eval(compile(ast.Expression(condition), "assert", "eval"), {"abs": abs}, names)
+
+
 def figures(code_cell):
     return [o.data["image/png"] for o in code_cell.outputs if "image/png" in o.get("data", {})]
 
