@@ -30,6 +30,7 @@ from jupyter_client import KernelManager
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the book's tools package sits at the repository root, outside tests/
+from booktools.notebooks import SOLUTION_TITLE, reader_code_cell  # noqa: E402
 CHAPTERS = sorted(path.stem for path in (ROOT / "chapters").glob("[0-9][0-9]-*.md"))
 HTML = ROOT / "_build" / "html" / "chapters"
 # Every page of the site, as paths under _build/html.
@@ -106,7 +107,7 @@ def independent_run(chapter, kernel_specs, folder):
             cells.append(nbformat.v4.new_code_cell(source_cell.source, metadata=source_cell.metadata))
         elif source_cell.cell_type == "code":
             found = next((i for i in range(position, len(reader.cells))
-                          if reader.cells[i].source == source_cell.source), None)
+                          if reader.cells[i].source == reader_code_cell(source_cell).source), None)
             assert found is not None, f"chapters/{chapter}.ipynb is stale: run `make notebooks`"
             cells += reader.cells[position:found + 1]
             position = found + 1
@@ -127,8 +128,8 @@ def code_cells(notebook):
 
 
 def cells(notebook, first_line):
-    """The code cells whose source starts with first_line, in reading order."""
-    return [c for c in code_cells(notebook) if c.source.startswith(first_line)]
+    """The code cells whose source starts with first_line (a folded solution's after its title line), in order."""
+    return [c for c in code_cells(notebook) if c.source.removeprefix(f"{SOLUTION_TITLE}\n").startswith(first_line)]
 
 
 def cell(notebook, first_line):
