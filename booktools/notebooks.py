@@ -116,9 +116,9 @@ def header(name, chapter):
     lines = [
         f"**Chapter {int(name[:2])} of *{book}***, a hands-on introduction to PyTorch that follows and completes "
         "Houjun Liu's guide *Getting Started with PyTorch*. Run the cells from top to bottom.",
-        f"The outputs the text quotes came from PyTorch {built['torch_version']}, NumPy {built['numpy_version']} "
-        f"and Python {built['python_version']}. The first code cell prints the versions this notebook runs on; "
-        "where they differ, an output may differ too.",
+        f"The numbers in the text come from running this chapter with PyTorch {built['torch_version']}, NumPy "
+        f"{built['numpy_version']} and Python {built['python_version']}. The first code cell prints the versions "
+        "this notebook runs on; where they differ, an output may differ too.",
     ]
     cells = reader_cells(chapter)
     if any("hide-cell" in cell.metadata.get("tags", []) for cell in cells):
