@@ -126,9 +126,10 @@ def header(name, chapter):
                      "with the other cells.")
     failing = sum("raises-exception" in cell.metadata.get("tags", []) for cell in cells)
     if failing:
+        which = "One cell fails" if failing == 1 else f"{failing} cells fail"
         lines.append(
-            f"{failing} cells fail on purpose, to show a real error. *Run all* may stop at each: carry on from "
-            "the cell after it (Colab: Runtime → Run after; JupyterLab: Run → Run Selected Cell and All Below)."
+            f"{which} on purpose, to show a real error. *Run all* may stop there: carry on from the cell after "
+            "it (Colab: Runtime → Run after; JupyterLab: Run → Run Selected Cell and All Below)."
         )
     lines.append(f"<small>Generated from `chapters/{name}.md` in the book's repository by `make notebooks`: edit "
                  "that file, not this notebook.</small>")
