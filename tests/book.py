@@ -100,7 +100,9 @@ def independent_run(chapter, kernel_specs, folder):
     with only what Binder installs ("reader" in kernel_specs), from folder. The chapter's glue cells, which the
     notebook leaves out, run where they stand in the chapter (through GLUE_STAND_IN), so that this one run serves
     both the notebook's tests and the chapter's facts. A cell error fails the run unless tagged raises-exception."""
-    reader = nbformat.read(ROOT / "chapters" / f"{chapter}.ipynb", as_version=4)
+    committed = ROOT / "chapters" / f"{chapter}.ipynb"
+    # A page with no code for the reader has no notebook: its run is its glue cells alone.
+    reader = nbformat.read(committed, as_version=4) if committed.exists() else nbformat.v4.new_notebook()
     cells, position = [nbformat.v4.new_code_cell(GLUE_STAND_IN, metadata={"tags": ["remove-cell"]})], 0
     for source_cell in jupytext.read(ROOT / "chapters" / f"{chapter}.md").cells:
         if "remove-cell" in source_cell.metadata.get("tags", []):
