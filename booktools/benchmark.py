@@ -83,7 +83,7 @@ def live_code(browser, server, wait):
     page.wait_for_timeout(wait * 1000)
     start = time.perf_counter()
     start_live_code(page)
-    for first_line in ["import numpy", "var_1 = torch.tensor(3.0"]:
+    for first_line in ["import torch", "var_1 = torch.tensor(3.0"]:
         run_button(live_cell(page, first_line)).click()
     kernel_output(live_cell(page, "var_1 = torch.tensor(3.0")).filter(has_text="tensor(3.").wait_for()
     seconds = time.perf_counter() - start

@@ -1,8 +1,11 @@
-"""The Colab and Binder notebook beside each chapter: `python -m booktools.notebooks` (make notebooks).
+"""The Colab and Binder notebook beside each chapter with code: `python -m booktools.notebooks` (make notebooks).
 
 A reader's notebook is the chapter without MyST, glue or myst_nb, none of which Colab has: glued values written into
-the prose as the page shows them, glue-only cells dropped, the opening page's chapter list written out, and any
-other MyST an error that names the chapter and cell.
+the prose as the page shows them, glue-only cells dropped, and any other MyST an error that names the chapter and
+cell. A header tells the reader which versions produced the book's outputs, and a first code cell prints the ones
+the notebook runs on. Exercise solutions, hidden behind a toggle on the site, open folded: JupyterLab folds a cell
+whose metadata sets `jupyter.source_hidden` (nbformat's field), Colab one marked `cellView: form` whose first line
+is a `# @title`. A page with no code for the reader (the opening page) gets no notebook.
 """
 
 import json
@@ -18,11 +21,31 @@ from booktools import ROOT
 
 # myst-nb writes each chapter's glued outputs here on every build, from its cache or not.
 GLUE = ROOT / "_build" / "jupyter_execute" / "chapters"
+# The page that glues the versions the build ran with.
+FRONT_PAGE = "00-welcome"
 
 GLUE_TEXT = re.compile(r"\{glue:text\}`([^`]*)`")
-TABLE_OF_CONTENTS = re.compile(r"^```\{tableofcontents\}\s*\n```[ \t]*$", re.MULTILINE)
 # What Colab would show raw: any other role, directive (``` or :::), label target or MyST comment.
 UNKNOWN_MYST = re.compile(r"\{[\w:.-]+\}`|^(```+|:::+)\s*\{|^\([^)\s]+\)=\s*$|^%", re.MULTILINE)
+
+
+# The notebook's first code cell: what it runs on, to compare with what the book's outputs came from.
+VERSIONS_CELL = """\
+# The versions this notebook runs on.
+import platform
+
+import numpy
+import torch
+
+print(f"PyTorch {torch.__version__}, NumPy {numpy.__version__}, Python {platform.python_version()}")"""
+# The first line of a folded solution: Colab shows it as the folded cell's title, JupyterLab as its placeholder.
+SOLUTION_TITLE = "# @title Solution"
+
+
+def reader_cells(chapter):
+    """The code cells a reader sees: all but the glue-only ones (tagged remove-cell)."""
+    return [cell for cell in chapter.cells
+            if cell.cell_type == "code" and "remove-cell" not in cell.metadata.get("tags", [])]
 
 
 def reader_notebook(source):
@@ -38,10 +61,12 @@ def reader_notebook(source):
                 continue  # the glue-only cells: they import myst_nb, which Colab does not have
             if "myst_nb" in cell.source or "glue(" in cell.source:
                 raise ValueError(f"{where}: a cell that glues must be tagged remove-cell:\n{cell.source}")
-            cells.append(nbformat.v4.new_code_cell(cell.source, metadata=cell.metadata))
+            cells.append(reader_code_cell(cell))
         else:
             cells.append(nbformat.v4.new_markdown_cell(plain_markdown(cell.source, glued, where)))
-    cells.insert(0, nbformat.v4.new_markdown_cell(header(name, chapter)))
+    if not reader_cells(chapter):
+        raise ValueError(f"chapters/{name}.md has no code for a reader to run: it gets no notebook")
+    cells[:0] = [nbformat.v4.new_markdown_cell(header(name, chapter)), nbformat.v4.new_code_cell(VERSIONS_CELL)]
     for i, cell in enumerate(cells):
         cell.id = f"cell-{i}"  # stable ids, so that regenerating gives the same bytes
     metadata = {
@@ -51,10 +76,17 @@ def reader_notebook(source):
     return nbformat.v4.new_notebook(cells=cells, metadata=metadata)
 
 
+def reader_code_cell(cell):
+    """A chapter's code cell as a notebook cell; a solution (tagged hide-cell) folded in JupyterLab and in Colab."""
+    if "hide-cell" not in cell.metadata.get("tags", []):
+        return nbformat.v4.new_code_cell(cell.source, metadata=cell.metadata)
+    folded = {**cell.metadata, "jupyter": {"source_hidden": True}, "cellView": "form"}
+    return nbformat.v4.new_code_cell(f"{SOLUTION_TITLE}\n{cell.source}", metadata=folded)
+
+
 def plain_markdown(text, glued, where):
     """Markdown that Colab renders as the book does: glued values written in, no MyST left."""
     text = GLUE_TEXT.sub(lambda role: glued_text(glued, role.group(1), where), text)
-    text = TABLE_OF_CONTENTS.sub(lambda _: chapter_list(), text)
     if unknown := UNKNOWN_MYST.search(text):
         raise ValueError(f"{where}: MyST that a notebook cannot show: {unknown.group()!r}")
     return text
@@ -74,31 +106,33 @@ def glued_text(glued, role, where):
     return format_plain_text(glued[key]["data"]["text/plain"], fmt_spec)
 
 
-def title(source):
-    return next(line[2:] for line in Path(source).read_text().splitlines() if line.startswith("# "))
-
-
-def chapter_list():
-    """The {tableofcontents} of the book's opening page, as the chapter titles in reading order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return "\n".join(f"1. {title((ROOT / entry['file']).with_suffix('.md'))}" for entry in toc["chapters"])
-
-
 def header(name, chapter):
-    """Which chapter this is, where it comes from, and why Run all may stop."""
+    """For the reader: which chapter this is, what produced the book's outputs, what to expect on the way down.
+    For the maintainer, in small print: where the notebook comes from."""
     book = yaml.safe_load((ROOT / "_config.yml").read_text())["title"]
-    which = f"Chapter {int(name[:2])} of" if int(name[:2]) else "The opening page of"
+    # The versions the build ran with, as the opening page glued them.
+    built = {key: glued_text(glue_outputs(FRONT_PAGE), key, f"chapters/{FRONT_PAGE}.md")
+             for key in ("torch_version", "numpy_version", "python_version")}
     lines = [
-        f"{which} *{book}*, generated from `chapters/{name}.md` in the book's repository: edit that file, "
-        "not this notebook. The book follows and completes Houjun Liu's guide *Getting Started with PyTorch*."
+        f"**Chapter {int(name[:2])} of *{book}***, a hands-on introduction to PyTorch that follows and completes "
+        "Houjun Liu's guide *Getting Started with PyTorch*. Run the cells from top to bottom.",
+        f"The numbers in the text come from running this chapter with PyTorch {built['torch_version']}, NumPy "
+        f"{built['numpy_version']} and Python {built['python_version']}. The first code cell prints the versions "
+        "this notebook runs on; where they differ, an output may differ too.",
     ]
-    failing = sum("raises-exception" in cell.metadata.get("tags", []) for cell in chapter.cells)
+    cells = reader_cells(chapter)
+    if any("hide-cell" in cell.metadata.get("tags", []) for cell in cells):
+        lines.append("The solutions to the exercises are folded: unfold one to read it. Folded or not, it runs "
+                     "with the other cells.")
+    failing = sum("raises-exception" in cell.metadata.get("tags", []) for cell in cells)
     if failing:
+        which = "One cell fails" if failing == 1 else f"{failing} cells fail"
         lines.append(
-            f"Some cells fail on purpose, to show a real error ({failing} in this chapter). *Run all* "
-            "stops at each: carry on from the next cell (Colab: Runtime → Run after; Jupyter: Run → "
-            "Run Selected Cell and All Below)."
+            f"{which} on purpose, to show a real error. *Run all* may stop there: carry on from the cell after "
+            "it (Colab: Runtime → Run after; JupyterLab: Run → Run Selected Cell and All Below)."
         )
+    lines.append(f"<small>Generated from `chapters/{name}.md` in the book's repository by `make notebooks`: edit "
+                 "that file, not this notebook.</small>")
     return "\n\n".join(lines)
 
 
@@ -107,14 +141,22 @@ def notebook_text(notebook):
     return nbformat.writes(notebook) + "\n"
 
 
+def with_notebooks():
+    """The chapters that get a notebook: those with code for the reader to run."""
+    return [source for source in sorted((ROOT / "chapters").glob("[0-9][0-9]-*.md"))
+            if reader_cells(jupytext.read(source))]
+
+
 def write_notebooks():
-    """Write chapters/NN-name.ipynb next to every chapter (needs the glued values of `make book`)."""
-    for source in sorted((ROOT / "chapters").glob("[0-9][0-9]-*.md")):
+    """Write chapters/NN-name.ipynb next to every chapter with code (needs the glued values of `make book`)."""
+    sources = with_notebooks()
+    for source in sources:
         source.with_suffix(".ipynb").write_text(notebook_text(reader_notebook(source)))
         print(f"wrote {source.with_suffix('.ipynb').relative_to(ROOT)}")
     for orphan in (ROOT / "chapters").glob("[0-9][0-9]-*.ipynb"):
-        if not orphan.with_suffix(".md").exists():
-            orphan.unlink()  # its chapter is gone
+        if orphan.with_suffix(".md") not in sources:
+            orphan.unlink()  # its chapter is gone, or has no code left
+            print(f"removed {orphan.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from jupyter_client import KernelManager
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the book's tools package sits at the repository root, outside tests/
+from booktools.notebooks import SOLUTION_TITLE, reader_code_cell  # noqa: E402
 CHAPTERS = sorted(path.stem for path in (ROOT / "chapters").glob("[0-9][0-9]-*.md"))
 HTML = ROOT / "_build" / "html" / "chapters"
 # Every page of the site, as paths under _build/html.
@@ -99,14 +100,16 @@ def independent_run(chapter, kernel_specs, folder):
     with only what Binder installs ("reader" in kernel_specs), from folder. The chapter's glue cells, which the
     notebook leaves out, run where they stand in the chapter (through GLUE_STAND_IN), so that this one run serves
     both the notebook's tests and the chapter's facts. A cell error fails the run unless tagged raises-exception."""
-    reader = nbformat.read(ROOT / "chapters" / f"{chapter}.ipynb", as_version=4)
+    committed = ROOT / "chapters" / f"{chapter}.ipynb"
+    # A page with no code for the reader has no notebook: its run is its glue cells alone.
+    reader = nbformat.read(committed, as_version=4) if committed.exists() else nbformat.v4.new_notebook()
     cells, position = [nbformat.v4.new_code_cell(GLUE_STAND_IN, metadata={"tags": ["remove-cell"]})], 0
     for source_cell in jupytext.read(ROOT / "chapters" / f"{chapter}.md").cells:
         if "remove-cell" in source_cell.metadata.get("tags", []):
             cells.append(nbformat.v4.new_code_cell(source_cell.source, metadata=source_cell.metadata))
         elif source_cell.cell_type == "code":
             found = next((i for i in range(position, len(reader.cells))
-                          if reader.cells[i].source == source_cell.source), None)
+                          if reader.cells[i].source == reader_code_cell(source_cell).source), None)
             assert found is not None, f"chapters/{chapter}.ipynb is stale: run `make notebooks`"
             cells += reader.cells[position:found + 1]
             position = found + 1
@@ -127,8 +130,8 @@ def code_cells(notebook):
 
 
 def cells(notebook, first_line):
-    """The code cells whose source starts with first_line, in reading order."""
-    return [c for c in code_cells(notebook) if c.source.startswith(first_line)]
+    """The code cells whose source starts with first_line (a folded solution's after its title line), in order."""
+    return [c for c in code_cells(notebook) if c.source.removeprefix(f"{SOLUTION_TITLE}\n").startswith(first_line)]
 
 
 def cell(notebook, first_line):
@@ -151,6 +154,28 @@ def text(code_cell):
 
 def errors(code_cell):
     return [o.ename for o in code_cell.outputs if o.output_type == "error"]
+
+
+def error_messages(code_cell):
+    return [o.evalue for o in code_cell.outputs if o.output_type == "error"]
+
+
+def unused_imports(notebook):
+    """The names a chapter's code cells import but never use (a chapter imports what it uses, where it uses it)."""
+    # IPython magics (%xmode) are not Python: leave those lines out.
+    trees = [ast.parse("\n".join(line for line in c.source.splitlines() if not line.startswith("%")))
+             for c in code_cells(notebook)]
+    imported = {alias.asname or alias.name.split(".")[0] for tree in trees for node in ast.walk(tree)
+                if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+    used = {node.id for tree in trees for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    return imported - used
+
+
+def check(code_cell, **names):
+    """The value of the condition that a cell's assert statement tests, evaluated with the given names bound: does a
+    solution's check accept a given answer?"""
+    condition = next(node.test for node in ast.walk(ast.parse(code_cell.source)) if isinstance(node, ast.Assert))
+    return eval(compile(ast.Expression(condition), "assert", "eval"), {"abs": abs}, names)
 
 
 def figures(code_cell):

@@ -1,4 +1,19 @@
-from book import cell, cells, errors, figures, tags, text
+from book import cell, error_messages, errors, figures, tags, text, unused_imports
+
+
+def test_the_chapter_imports_only_what_it_uses(nb):
+    assert unused_imports(nb) == set()
+
+
+def test_a_tensor_has_a_shape_a_dtype_and_a_device(nb):
+    assert text(cell(nb, "table = torch.tensor(")) == "(torch.Size([2, 3]), torch.float32, device(type='cpu'))"
+
+
+def test_from_numpy_shares_the_arrays_memory_and_torch_tensor_copies(nb):
+    shared, copied, back = text(cell(nb, "import numpy as np\n\narray = np.zeros(3)")).split("\n ")
+    assert shared.startswith("(tensor([7., 0., 0.], dtype=torch.float64)")
+    assert copied.startswith("tensor([0., 0., 0.], dtype=torch.float64)")
+    assert back == "array([7., 0., 0.]))"
 
 
 def test_two_scalar_tensors_that_require_grad(nb):
@@ -42,10 +57,23 @@ def test_backward_gives_gradients_4_and_3(nb):
     assert text(cell(nb, "(var_1.grad, var_2.grad)")) == "(tensor(4.), tensor(3.))"
 
 
-def test_second_backward_accumulates_to_8_and_6_and_clearing_resets(nb, values):
+def test_only_leaves_get_a_grad_and_reading_a_computed_ones_warns(nb):
+    printed = text(cell(nb, "import warnings")).splitlines()
+    assert printed == ["is_leaf: True True False", "var_mult.grad: None",
+                       "warning: The .grad attribute of a Tensor that is not a leaf Tensor is being accessed"]
+
+
+def test_the_second_backward_fails_on_freed_saved_values_not_a_freed_graph(nb):
+    first, second = cell(nb, "diff.backward()"), cell(nb, "%xmode Minimal\ndiff.backward()")
+    assert errors(first) == [] and errors(second) == ["RuntimeError"]
+    assert "Saved intermediate values of the graph are freed" in error_messages(second)[0]
+    # An addition saves nothing, so its graph can be walked twice; each pass adds its gradient of 1.
+    twice = cell(nb, "start = torch.tensor(2.0")
+    assert errors(twice) == [] and text(twice) == "tensor(2.)"
+
+
+def test_gradients_accumulate_to_8_and_6_and_clearing_resets(nb, values):
     assert (values["acc_1"], values["acc_2"]) == (8, 6)
-    first, second = cells(nb, "diff.backward()")
-    assert errors(first) == [] and errors(second) == ["RuntimeError"]  # the graph was freed by the first pass
     assert text(cell(nb, "var_1.grad = None")) == "(tensor(4.), tensor(3.))"
 
 

@@ -1,22 +1,35 @@
 import torch
 
-from book import cell, errors, text
+from book import cell, check, error_messages, errors, tags, text, unused_imports
+
+
+def test_the_chapter_imports_only_what_it_uses(nb):
+    assert unused_imports(nb) == set()
 
 
 def test_same_seed_same_numbers(nb):
     assert text(cell(nb, "torch.manual_seed(42)")).endswith("True)")
 
 
-def test_device_is_chosen_at_run_time(values):
+def test_device_is_chosen_at_run_time_and_torch_accelerator_agrees(values):
     expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
-    assert values["device"] == expected
+    assert values["device"] == values["accelerator"] == expected
 
 
 def test_summing_losses_keeps_the_graph(nb):
     assert text(cell(nb, "running = 0")) == "('AddBackward0', True)"
 
 
-def test_restored_model_predicts_identically(values):
+def test_a_state_dict_holds_buffers_as_well_as_parameters(nb):
+    assert text(cell(nb, "batch_norm = nn.BatchNorm1d(4)")).split() == [
+        "(['weight',", "'bias',", "'running_mean',", "'running_var',", "'num_batches_tracked'],", "['weight',", "'bias'])"]
+
+
+def test_loading_numpy_state_fails_under_weights_only_and_loads_when_trusted(nb, values):
+    refused = cell(nb, "%xmode Minimal\ntorch.load(checkpoint_path")
+    assert "raises-exception" in tags(refused) and errors(refused) == ["UnpicklingError"]
+    assert "weights_only" in error_messages(refused)[0] and "numpy" in error_messages(refused)[0]
+    assert errors(cell(nb, "checkpoint = torch.load(checkpoint_path, map_location=device, weights_only=False)")) == []
     assert values["restored_identical"] is True
 
 
@@ -25,4 +38,17 @@ def test_training_resumes_where_it_stopped(values):
 
 
 def test_loading_into_the_wrong_shape_fails_loudly(nb):
-    assert errors(cell(nb, "%xmode Minimal\nwider = nn.Sequential(")) == ["RuntimeError"]
+    assert errors(cell(nb, "wider = nn.Sequential(")) == ["RuntimeError"]
+
+
+def test_the_cpu_copy_is_compared_to_rounding_not_bit_for_bit(nb):
+    solution = cell(nb, "with tempfile.TemporaryDirectory() as folder:")
+    assert errors(solution) == []
+    # What a GPU does to the original's predictions: the same numbers, rounded a little differently.
+    x = torch.linspace(-3, 3, 256)[:, None]
+    on_cpu = torch.nn.Linear(1, 1)
+    with torch.no_grad():
+        gpu_rounded = (lambda inputs: on_cpu(inputs) * (1 + 1e-7))
+        assert check(solution, torch=torch, on_cpu=on_cpu, model=gpu_rounded, x=x, device="cpu")
+        assert not check(solution, torch=torch, on_cpu=on_cpu, model=lambda inputs: on_cpu(inputs) + 1e-3, x=x,
+                         device="cpu")

@@ -21,7 +21,7 @@ def test_axe_finds_nothing_serious_in_live_cells_and_their_outputs(new_context, 
     said = page.locator("div.cell_output img").evaluate_all("images => images.map(image => image.alt)")
     start_live_code(page)
     # An output and a traceback from the kernel, in thebe's markup and colours, then the figure, drawn live.
-    for first_line in ["import numpy", "var_1 = torch.tensor(3.0", "torch.tensor(3, requires_grad=True)"]:
+    for first_line in ["import torch", "var_1 = torch.tensor(3.0", "torch.tensor(3, requires_grad=True)"]:
         run_button(live_cell(page, first_line)).click()
     # The first cell imports torch into a fresh kernel: seconds, on a busy machine.
     failing = live_cell(page, "torch.tensor(3, requires_grad=True)")
@@ -49,7 +49,7 @@ def test_a_keyboard_alone_starts_live_code_and_runs_cells(page, live):
     page.goto(f"{live.url}/{AUTOGRAD}")
     start_live_code(page, press=press_live_code_by_keyboard)
     # One cell run from its editor with Shift+Enter, the next with its run button.
-    importing, variables = live_cell(page, "import numpy"), live_cell(page, "var_1 = torch.tensor(3.0")
+    importing, variables = live_cell(page, "import torch"), live_cell(page, "var_1 = torch.tensor(3.0")
     sources = page.evaluate(SOURCES)
     keyboard_to(page, importing.locator(".CodeMirror"))
     page.keyboard.press("Shift+Enter")

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from book import CHAPTERS, HTML, ROOT, built_glue, code_cells, errors, figures, glued, page, tags, words
+from booktools.notebooks import VERSIONS_CELL
 
 GLUE_ROLE = re.compile(r"\{glue:text\}`([^`:]+)")
 
@@ -21,7 +22,9 @@ def test_chapter_runs_top_to_bottom_alone_in_a_fresh_kernel(run, chapter):
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_page_shows_every_output_and_figure(book, run, chapter):
     notebook, html = run(chapter), page(chapter)
-    shown = [c for c in code_cells(notebook) if "remove-cell" not in tags(c) and c.outputs]
+    # The page shows the chapter's cells: not the glue-only ones, nor the notebook's own versions cell.
+    shown = [c for c in code_cells(notebook)
+             if "remove-cell" not in tags(c) and c.source != VERSIONS_CELL and c.outputs]
     assert len(html.select("div.cell_output")) == len(shown)
     assert len(html.select("div.cell_output img")) == sum(len(figures(c)) for c in shown)
     assert len(html.select("div.cell_output .output.traceback")) == sum(bool(errors(c)) for c in shown)

@@ -87,7 +87,7 @@ def test_any_cell_can_be_the_first_one_run_and_closed_solutions_are_skipped(tab,
     run_button(solutions.nth(1)).click()
     settled(tab)
     expect(status(tab)).to_contain_text("after the 12 cells above")  # cells 8 to 19, not the closed solution
-    ran = probe(tab, live_cell(tab, "import numpy"), "'y' in globals(), 'fixed_by_literal' in globals()")
+    ran = probe(tab, live_cell(tab, "import torch"), "'y' in globals(), 'fixed_by_literal' in globals()")
     assert ran == "(False, True)"  # y is made by the first solution, fixed_by_literal by the second
 
 
@@ -112,7 +112,7 @@ def test_one_run_button_per_cell_and_the_pages_actions_stay_in_view(tab, live):
 
 def test_restart_asks_first_and_then_starts_afresh(tab, live):
     open_live(tab, f"{live.url}/{AUTOGRAD}")
-    first, variables = live_cell(tab, "import numpy"), live_cell(tab, "var_1 = torch.tensor(3.0")
+    first, variables = live_cell(tab, "import torch"), live_cell(tab, "var_1 = torch.tensor(3.0")
     run_button(variables).click()
     settled(tab)
     restart = tab.get_by_role("region", name="Live code").get_by_role("button", name="Restart")
@@ -247,7 +247,7 @@ def test_editors_are_drawn_whole_at_once_and_long_lines_are_not_cut_off(tab, liv
     editors = tab.evaluate("firstSeen")
     assert len(editors) == 19 and all(e["drawn"] == e["lines"] and e["text"] > 0 for e in editors), editors
     figure = live_cell(tab, "import matplotlib.pyplot").locator(".CodeMirror")
-    reference = live_cell(tab, "import numpy").locator(".CodeMirror").evaluate(GAPS)
+    reference = live_cell(tab, "import torch").locator(".CodeMirror").evaluate(GAPS)
     assert reference["hidden"] == 0
     assert figure.evaluate(GAPS) == reference
     # A solution's editor was drawn while closed; opened, it fits its text like any other.

@@ -33,7 +33,7 @@ def type_and_run(page, cell, source):
 
 def test_autograd_cells_run_and_an_edited_cell_runs_again(context, live):
     page, problems = open_live(context, f"{live.url}/{AUTOGRAD}")
-    run(live_cell(page, "import numpy"))
+    run(live_cell(page, "import torch"))
     variables = live_cell(page, "var_1 = torch.tensor(3.0")
     run(variables)
     expect(kernel_output(variables)).to_contain_text("tensor(3., requires_grad=True)")
@@ -51,7 +51,7 @@ def test_autograd_cells_run_and_an_edited_cell_runs_again(context, live):
 
 def test_a_failing_cell_shows_its_traceback_and_the_next_cell_still_runs(context, live):
     page, problems = open_live(context, f"{live.url}/{AUTOGRAD}")
-    for first_line in ["import numpy", "var_1 = torch.tensor(3.0"]:
+    for first_line in ["import torch", "var_1 = torch.tensor(3.0"]:
         run(live_cell(page, first_line))
     failing = live_cell(page, "torch.tensor(3, requires_grad=True)")
     run(failing)
@@ -69,7 +69,7 @@ def test_every_cell_keeps_its_own_output_area(context, live):
     cells = page.locator("div.cell")
     assert cells.count() == page.locator("div.cell .thebe-cell").count()
     assert all(cell.locator(".cell_output").count() == 1 for cell in cells.all())
-    importing, variables = live_cell(page, "import numpy"), live_cell(page, "var_1 = torch.tensor(3.0")
+    importing, variables = live_cell(page, "import torch"), live_cell(page, "var_1 = torch.tensor(3.0")
     run(importing)
     run(variables)
     expect(kernel_output(variables)).to_contain_text("tensor(3., requires_grad=True)")
@@ -82,7 +82,7 @@ def test_two_chapter_pages_open_at_once_get_separate_kernels(new_context, live):
     kernels = [page.evaluate("thebe.session.kernel.id") for page in (first, second)]
     assert kernels[0] != kernels[1]
     # State set on one page does not exist on the other.
-    run(live_cell(first, "import numpy"))
+    run(live_cell(first, "import torch"))
     run(live_cell(first, "var_1 = torch.tensor(3.0"))
     expect(kernel_output(live_cell(first, "var_1 = torch.tensor(3.0"))).to_contain_text("tensor(3.")
     probe = live_cell(second, "import matplotlib")
@@ -102,7 +102,7 @@ def test_a_local_kernel_is_warmed_up_as_the_page_opens_yet_looks_fresh(page, liv
     start_live_code(page)
     assert page.evaluate("thebe.session.kernel.id") == started[0]["kernel"]["id"]  # the click found it
     # The libraries are loaded, but no name is bound: a cell that forgot its import still fails.
-    probe = live_cell(page, "import numpy")
+    probe = live_cell(page, "import torch")
     type_and_run(page, probe, "sorted(name for name in ('numpy', 'torch', 'np', 'plt') if name in globals())")
     expect(kernel_output(probe)).to_contain_text("[]")
 

@@ -1,15 +1,21 @@
 """The Colab and Binder notebooks: in step with their chapters, free of MyST, and runnable by a reader."""
 
+import platform
 import re
 
+import jupytext
 import nbformat
+import numpy
 import pytest
+import torch
 
 from book import CHAPTERS, ROOT, code_cells, errors, page, run_in, tags
-from booktools.notebooks import notebook_text, reader_notebook
+from booktools.notebooks import SOLUTION_TITLE, VERSIONS_CELL, notebook_text, reader_notebook, with_notebooks
 
 # What Colab would show raw, or could not run.
 MYST = re.compile(r"myst_nb|glue\(|\{glue|```\{|\{\w[\w:-]*\}`")
+# The chapters with code for a reader to run: each has a notebook.
+NOTEBOOKS = [source.stem for source in with_notebooks()]
 
 
 def notebook(chapter):
@@ -21,13 +27,13 @@ def assert_in_step(source, committed):
     assert fresh == committed.read_text(), f"{committed.name} is stale: run `make notebooks` and commit it"
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
+@pytest.mark.parametrize("chapter", NOTEBOOKS)
 def test_notebook_is_what_its_chapter_and_the_build_give_now(book, chapter):
     assert_in_step(ROOT / "chapters" / f"{chapter}.md", notebook(chapter))
 
 
 def test_an_edited_chapter_makes_its_notebook_stale(book, tmp_path):
-    chapter = CHAPTERS[-1]
+    chapter = NOTEBOOKS[-1]
     edited = tmp_path / f"{chapter}.md"
     edited.write_text((ROOT / "chapters" / f"{chapter}.md").read_text() + "\nOne more sentence.\n")
     with pytest.raises(AssertionError, match="run `make notebooks`"):
@@ -53,11 +59,44 @@ def test_a_chapter_the_converter_cannot_make_clean_fails_loudly(snippet, tmp_pat
         reader_notebook(chapter)
 
 
-def test_every_chapter_has_a_notebook_and_every_notebook_a_chapter():
-    assert sorted(path.stem for path in (ROOT / "chapters").glob("*.ipynb")) == CHAPTERS
+def test_every_chapter_with_code_has_a_notebook_and_every_notebook_a_chapter():
+    assert sorted(path.stem for path in (ROOT / "chapters").glob("*.ipynb")) == NOTEBOOKS
+    # The opening page has no code for a reader: a notebook of it would only repeat the site's words.
+    assert NOTEBOOKS == CHAPTERS[1:] and CHAPTERS[0] == "00-welcome"
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_a_chapter_without_code_gets_no_notebook(tmp_path):
+    front_matter = (ROOT / "chapters" / f"{CHAPTERS[1]}.md").read_text().split("\n# ", 1)[0]
+    chapter = tmp_path / "99-words-only.md"
+    chapter.write_text(f"{front_matter}\n# Words\n\nOnly words.\n")
+    with pytest.raises(ValueError, match="no code for a reader to run"):
+        reader_notebook(chapter)
+
+
+@pytest.mark.parametrize("chapter", NOTEBOOKS)
+def test_notebook_speaks_to_readers_and_names_the_versions_behind_the_book(book, chapter):
+    header, versions = nbformat.read(notebook(chapter), 4).cells[:2]
+    reader, maintainer = header.source.rsplit("\n\n", 1)
+    assert reader.startswith(f"**Chapter {int(chapter[:2])} of ")
+    # The versions the build ran with: the ones installed here, which made the book's outputs.
+    assert (f"PyTorch {torch.__version__}, NumPy {numpy.__version__} and Python {platform.python_version()}"
+            in reader)
+    assert "edit" not in reader and "make notebooks" not in reader
+    assert maintainer.startswith("<small>") and "edit that file, not this notebook" in maintainer
+    assert versions.cell_type == "code" and "torch.__version__" in versions.source
+
+
+@pytest.mark.parametrize("chapter", NOTEBOOKS)
+def test_solutions_are_folded_in_jupyterlab_and_in_colab(chapter):
+    solutions = [cell.source for cell in jupytext.read(ROOT / "chapters" / f"{chapter}.md").cells
+                 if "hide-cell" in tags(cell)]
+    folded = [cell for cell in code_cells(nbformat.read(notebook(chapter), 4))
+              if cell.metadata.get("jupyter", {}).get("source_hidden")]
+    assert solutions and [cell.source for cell in folded] == [f"{SOLUTION_TITLE}\n{source}" for source in solutions]
+    assert all(cell.metadata.get("cellView") == "form" for cell in folded)
+
+
+@pytest.mark.parametrize("chapter", NOTEBOOKS)
 def test_notebook_has_no_myst_and_reads_the_values_the_page_shows(book, chapter):
     text = notebook(chapter).read_text()
     assert not MYST.findall(text)
@@ -90,7 +129,7 @@ def test_the_reader_kernel_has_no_myst_nb(reader, tmp_path):
     assert errors(run_in(reader, probe, tmp_path).cells[0]) == ["ModuleNotFoundError"]
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
+@pytest.mark.parametrize("chapter", NOTEBOOKS)
 def test_notebook_runs_top_to_bottom_with_only_what_binder_installs(run, chapter):
     executed = run(chapter)  # the committed notebook, run in the reader's kernel (book.independent_run)
     ran = [code_cell.source for code_cell in code_cells(executed)]
@@ -98,3 +137,7 @@ def test_notebook_runs_top_to_bottom_with_only_what_binder_installs(run, chapter
     assert [source for source in ran if source in committed] == committed
     for code_cell in code_cells(executed):
         assert bool(errors(code_cell)) == ("raises-exception" in tags(code_cell)), code_cell.source
+    # The notebook's first code cell says what it runs on (Binder's pins: the book's versions).
+    assert committed[0] == VERSIONS_CELL
+    versions = next(code_cell for code_cell in code_cells(executed) if code_cell.source == VERSIONS_CELL)
+    assert versions.outputs[0].text.startswith(f"PyTorch {torch.__version__}, NumPy {numpy.__version__}, Python ")
