@@ -5,6 +5,7 @@
 #   make live   the same, with live code on a private local Jupyter kernel (Ctrl-C stops both)
 #   make links  check every external link (needs the network; internal links are checked by every build)
 #   make lock   write the locks (requirements.txt, tests/ and binder/) from the hand-edited requirements.in files
+#   make lint   ruff: the Python formatted and linted as pyproject.toml says (also a pre-commit hook, and a test)
 #   make compat run every chapter on the newest torch and on Colab's packages (opt-in: multi-GB downloads)
 
 PYTHON ?= python3
@@ -46,6 +47,14 @@ clean:
 # Lighthouse scores of every chapter page into _build/benchmark/ (npx fetches Lighthouse 12.2.3 on first use).
 lighthouse: book $(VENV)/.test-installed $(CHROMIUM)
 	$(BIN)/python -m booktools.lighthouse
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff format --check . && $(BIN)/ruff check .
+
+# Every chapter's notebook on the newest torch and on Colab's packages, each in a throwaway venv (GBs of downloads
+# here; on GitHub, PIP_EXTRA_INDEX_URL brings CPU builds): _build/compat/compat.json, shown by the build report page.
+compat: $(VENV)/.book-installed
+	$(BIN)/python -m booktools.compat
 
 # Build times, page weights, Lighthouse, live code and the test suite, measured; the README's table rewritten.
 benchmark: book $(VENV)/.test-installed node_modules/.package-lock.json $(CHROMIUM)

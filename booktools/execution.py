@@ -107,6 +107,6 @@ def failed_cell(book, chapter, error, timeout):
     if isinstance(error, CellExecutionError):
         hint = "If the error is meant to be shown, tag the cell raises-exception."
         if error.ename == "ModuleNotFoundError":
-            hint = "Add the package to requirements.in and binder/requirements.in and run `make lock`, or remove the import."
+            hint = "Add the package to requirements.in and binder/requirements.in (then `make lock`), or remove it."
         return f"{where} raised {error.ename}: {error.evalue}\n{hint}"
     return f"{where} did not run: {type(error).__name__}: {error}"

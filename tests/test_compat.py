@@ -1,0 +1,73 @@
+"""The compatibility check (make compat): notebooks run in a kernel of a given Python, compared with the book's run.
+
+The multi-GB environments it installs are not made here: every run uses this environment's Python, which is what
+the check calls the book's own.
+"""
+
+import sys
+
+import nbformat
+import pytest
+
+from booktools import compat
+
+# Each kind of output the comparison must see through: a tensor, an object's memory address, a stream the kernel
+# may cut into several messages, an expected error with its traceback, and a figure.
+PROBE = [
+    "import torch\nprint(torch.ones(2))",
+    "print(object())",
+    "import time\nfor step in range(3):\n    print(step, flush=True)\n    time.sleep(0.05)",
+    "1 / 0",
+    "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\nplt.show()",
+]
+
+
+def probe(path, sources=PROBE):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
+    notebook.cells[3].metadata.tags = ["raises-exception"]
+    nbformat.write(notebook, path)
+    return nbformat.read(path, as_version=4)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """The probe run twice as it is, and once with its first cell printing something else."""
+    folder = tmp_path_factory.mktemp("runs")
+    changed = [PROBE[0].replace("ones(2)", "ones(3)"), *PROBE[1:]]
+    executed = {}
+    for name, sources in [("first", PROBE), ("second", PROBE), ("changed", changed)]:
+        executed[name], error = compat.run(probe(folder / f"{name}.ipynb", sources), sys.executable, str(folder))
+        assert error is None, error
+    return executed
+
+
+def test_two_runs_of_the_same_notebook_compare_equal(runs):
+    assert compat.differences(runs["first"], runs["second"]) == []
+    # Equal because the comparison joins and masks, not because the runs were identical.
+    assert runs["first"].cells[1].outputs != runs["second"].cells[1].outputs  # two objects, two addresses
+    assert "image/png" in runs["first"].cells[4].outputs[0].data
+
+
+def test_a_changed_output_is_named_by_its_cell_and_kind(runs):
+    assert compat.differences(runs["first"], runs["changed"]) == [
+        {"cell": 1, "source": "import torch", "outputs": ["stdout"]}
+    ]
+
+
+def test_a_check_reports_every_chapter_on_every_environment(tmp_path, monkeypatch):
+    """Runs on the book's environment and one other; an unexpected error stops a notebook and names its cell."""
+    # A second environment that installs nothing: the same Python, so that only the check's bookkeeping is new.
+    monkeypatch.setattr(compat, "virtualenv", lambda folder, requirements: sys.executable)
+    chapters = [tmp_path / "probe.ipynb", tmp_path / "broken.ipynb"]
+    probe(chapters[0])
+    probe(chapters[1], [*PROBE[:4], "undefined_name"])
+    report = compat.check(chapters, {"again": ["numpy"]})
+    assert list(report["environments"]) == [compat.BOOK, "again"]
+    assert report["environments"]["again"]["torch"] == report["environments"][compat.BOOK]["torch"]
+    assert report["chapters"]["probe"]["again"] == {"runs": True, "error": None, "differs": []}
+    assert report["chapters"]["broken"]["again"]["runs"] is False
+    failed = "fails (code cell 5: NameError: name 'undefined_name' is not defined)"
+    assert compat.table(report).splitlines()[2:] == [
+        "| probe | runs | runs, same outputs |",
+        f"| broken | {failed} | {failed} |",
+    ]
