@@ -9,8 +9,11 @@ check that could not run at all exits non-zero.
 """
 
 import argparse
+import base64
 import copy
 import datetime
+import hashlib
+import io
 import json
 import os
 import re
@@ -23,6 +26,7 @@ from pathlib import Path
 
 import nbclient
 import nbformat
+import PIL.Image
 import yaml
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
@@ -47,7 +51,8 @@ VOLATILE = [(re.compile(r"0x[0-9a-f]{8,}"), "0x…"), (re.compile(r"\S*/site-pac
 def comparable(cell):
     """A code cell's outputs as a reader sees them: a stream the kernel's timing cut into several messages joined
     (STACK-NOTES: two runs of the same code split them differently), an error by its name and message (a traceback
-    names files on disk), memory addresses and install paths masked, execution counts and metadata left out."""
+    names files on disk), a PNG by its pixels, memory addresses and install paths masked, execution counts and
+    metadata left out."""
     kept = []
     for output in cell.get("outputs", []):
         if output["output_type"] == "stream":
@@ -58,11 +63,21 @@ def comparable(cell):
         elif output["output_type"] == "error":
             kept.append({"error": output["ename"], "text": output["evalue"]})
         else:
-            kept.append({"data": dict(output.get("data", {}))})
+            data = dict(output.get("data", {}))
+            if "image/png" in data:
+                data["image/png"] = pixels(data["image/png"])
+            kept.append({"data": data})
     text = json.dumps(kept, sort_keys=True)
     for pattern, mask in VOLATILE:
         text = pattern.sub(mask, text)
     return json.loads(text)
+
+
+def pixels(png):
+    """A base64 PNG by what it shows: matplotlib writes its own version into the file, so one picture drawn by two
+    versions differs in bytes."""
+    image = PIL.Image.open(io.BytesIO(base64.b64decode(png))).convert("RGBA")
+    return f"{image.width}x{image.height} pixels, sha256 {hashlib.sha256(image.tobytes()).hexdigest()}"
 
 
 def kind(output):

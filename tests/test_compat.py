@@ -4,9 +4,14 @@ The multi-GB environments it installs are not made here: every run uses this env
 the check calls the book's own.
 """
 
+import base64
+import copy
+import io
 import sys
 
 import nbformat
+import PIL.Image
+import PIL.PngImagePlugin
 import pytest
 
 from booktools import compat
@@ -52,6 +57,31 @@ def test_a_changed_output_is_named_by_its_cell_and_kind(runs):
     assert compat.differences(runs["first"], runs["changed"]) == [
         {"cell": 1, "source": "import torch", "outputs": ["stdout"]}
     ]
+
+
+def test_a_figure_is_compared_by_its_pixels_not_its_bytes(runs):
+    """One picture, written again with another "Software" note (each matplotlib writes its own), is the same
+    picture; one pixel changed makes it another."""
+    cell = copy.deepcopy(runs["first"].cells[4])
+    figure = next(output for output in cell.outputs if "image/png" in output.get("data", {}))
+    image = PIL.Image.open(io.BytesIO(base64.b64decode(figure.data["image/png"])))
+    note = PIL.PngImagePlugin.PngInfo()
+    note.add_text("Software", "Matplotlib version 0.0, https://matplotlib.org/")
+
+    def written(picture):
+        png = io.BytesIO()
+        picture.save(png, format="png", pnginfo=note)
+        other = copy.deepcopy(cell)
+        next(o for o in other.outputs if "image/png" in o.get("data", {})).data["image/png"] = base64.b64encode(
+            png.getvalue()
+        ).decode()
+        return other
+
+    again = written(image)
+    assert again.outputs != cell.outputs and compat.comparable(again) == compat.comparable(cell)
+    changed = image.copy()
+    changed.putpixel((0, 0), (1, 2, 3, 255))
+    assert compat.comparable(written(changed)) != compat.comparable(cell)
 
 
 def test_a_check_reports_every_chapter_on_every_environment(tmp_path, monkeypatch):
