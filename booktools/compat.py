@@ -4,8 +4,8 @@ Every chapter's Colab/Binder notebook runs top to bottom in a fresh kernel, firs
 lock), then in a throwaway virtual environment for each entry of ENVIRONMENTS. Per chapter and environment it says
 whether the notebook ran (an error in a cell not tagged raises-exception stops it) and which code cells printed
 something other than the book's run. The result goes to _build/compat/compat.json, which the build report page
-shows, and a table to stdout (and to the GitHub job summary). A chapter that fails is a result, not an error: only a
-check that could not run at all exits non-zero.
+shows, and a table to stdout (and to the GitHub job summary). A chapter that fails, or an environment that pip could
+not install, is a result, not an error.
 """
 
 import argparse
@@ -166,15 +166,19 @@ def check(chapters, environments):
                 file=sys.stderr,
                 flush=True,
             )
-            python = virtualenv(Path(scratch) / "venv", requirements) if requirements else Path(sys.executable)
+            try:
+                python = virtualenv(Path(scratch) / "venv", requirements) if requirements else Path(sys.executable)
+            except subprocess.CalledProcessError as error:  # its chapters show as not run
+                report["environments"][name] = {"not installed": f"pip exited with {error.returncode}"}
+                continue
             report["environments"][name] = versions(python)
             for chapter, notebook in notebooks.items():
                 work = Path(tempfile.mkdtemp(dir=scratch))
                 executed, error = run(copy.deepcopy(notebook), python, str(work))
                 result = {"runs": error is None, "error": error}
                 if requirements is None:
-                    book[chapter] = executed
-                elif error is None and chapter in book:
+                    book[chapter] = executed if error is None else None
+                elif error is None and book.get(chapter):
                     result["differs"] = differences(book[chapter], executed)
                 report["chapters"][chapter][name] = result
                 print(f"compat: {name}: {chapter}: {summary(result)}", file=sys.stderr, flush=True)

@@ -7,6 +7,7 @@ the check calls the book's own.
 import base64
 import copy
 import io
+import subprocess
 import sys
 
 import nbformat
@@ -85,19 +86,27 @@ def test_a_figure_is_compared_by_its_pixels_not_its_bytes(runs):
 
 
 def test_a_check_reports_every_chapter_on_every_environment(tmp_path, monkeypatch):
-    """Runs on the book's environment and one other; an unexpected error stops a notebook and names its cell."""
-    # A second environment that installs nothing: the same Python, so that only the check's bookkeeping is new.
-    monkeypatch.setattr(compat, "virtualenv", lambda folder, requirements: sys.executable)
+    """Runs on the book's environment and the others; an unexpected error stops a notebook and names its cell, and an
+    environment pip cannot install leaves its chapters not run, the others checked."""
+
+    # Environments that install nothing: "again" is this Python, so that only the check's bookkeeping is new.
+    def virtualenv(folder, requirements):
+        if requirements == ["no-such-package==0"]:
+            raise subprocess.CalledProcessError(1, "pip")
+        return sys.executable
+
+    monkeypatch.setattr(compat, "virtualenv", virtualenv)
     chapters = [tmp_path / "probe.ipynb", tmp_path / "broken.ipynb"]
     probe(chapters[0])
     probe(chapters[1], [*PROBE[:4], "undefined_name"])
-    report = compat.check(chapters, {"again": ["numpy"]})
-    assert list(report["environments"]) == [compat.BOOK, "again"]
+    report = compat.check(chapters, {"missing": ["no-such-package==0"], "again": ["numpy"]})
+    assert list(report["environments"]) == [compat.BOOK, "missing", "again"]
+    assert report["environments"]["missing"] == {"not installed": "pip exited with 1"}
     assert report["environments"]["again"]["torch"] == report["environments"][compat.BOOK]["torch"]
     assert report["chapters"]["probe"]["again"] == {"runs": True, "error": None, "differs": []}
     assert report["chapters"]["broken"]["again"]["runs"] is False
     failed = "fails (code cell 5: NameError: name 'undefined_name' is not defined)"
     assert compat.table(report).splitlines()[2:] == [
-        "| probe | runs | runs, same outputs |",
-        f"| broken | {failed} | {failed} |",
+        "| probe | runs | not run | runs, same outputs |",
+        f"| broken | {failed} | not run | {failed} |",
     ]
