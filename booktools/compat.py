@@ -216,9 +216,8 @@ def table(report):
     ]
     lines = ["| chapter | " + " | ".join(header) + " |", "|---" * (len(names) + 1) + "|"]
     for chapter, results in report["chapters"].items():
-        lines.append(
-            f"| {chapter} | " + " | ".join(summary(results[n]) if n in results else "not run" for n in names) + " |"
-        )
+        cells = [summary(results[n]).replace("|", "\\|") if n in results else "not run" for n in names]
+        lines.append(f"| {chapter} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
