@@ -84,8 +84,8 @@ def compatibility_text(report):
         [
             f"On {report['date']}{commit}, the compatibility check (`make compat`) ran every "
             f"chapter's notebook top to bottom on the book's lock and on: {', '.join(others) or 'nothing else'}. "
-            "*Same outputs* means that every code cell printed what it printed on the book's lock, memory addresses "
-            "aside.",
+            "*Same outputs* means that every code cell printed what it printed on the book's lock (memory addresses "
+            "aside) and drew the same pixels.",
             "",
             table(report),
         ]

@@ -81,10 +81,10 @@ def pixels(png):
 
 
 def kind(output):
-    """stdout, stderr, error, image or the display's text type: what a reader would see change."""
+    """stdout, stderr, error, figure or the display's text type: what a reader would see change."""
     if "data" not in output:
         return output.get("stream") or "error"
-    return "image" if any(key.startswith("image/") for key in output["data"]) else min(output["data"], default="")
+    return "figure" if any(key.startswith("image/") for key in output["data"]) else min(output["data"], default="")
 
 
 def differences(book, other):
