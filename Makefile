@@ -4,6 +4,9 @@
 #   make serve  preview the built book on http://127.0.0.1:$(PORT)
 #   make live   the same, with live code on a private local Jupyter kernel (Ctrl-C stops both)
 #   make links  check every external link (needs the network; internal links are checked by every build)
+#   make lock   write the locks (requirements.txt, tests/ and binder/) from the hand-edited requirements.in files
+#   make lint   ruff: the Python formatted and linted as pyproject.toml says (also a pre-commit hook, and a test)
+#   make compat run every chapter on the newest torch and on Colab's packages (opt-in: multi-GB downloads)
 
 PYTHON ?= python3
 PORT ?= 8000
@@ -19,7 +22,7 @@ VENDOR := _build/vendor
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: book test serve live clean notebooks links lighthouse benchmark
+.PHONY: book test serve live clean notebooks links lighthouse benchmark lock lint compat
 
 book: $(VENV)/.book-installed $(VENDOR)/.unpacked
 	$(BIN)/jupyter-book build $(BOOK) --warningiserror --nitpick --keep-going
@@ -45,18 +48,39 @@ clean:
 lighthouse: book $(VENV)/.test-installed $(CHROMIUM)
 	$(BIN)/python -m booktools.lighthouse
 
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff format --check . && $(BIN)/ruff check .
+
+# Every chapter's notebook on the newest torch and on Colab's packages, each in a throwaway venv (GBs of downloads
+# here; on GitHub, PIP_EXTRA_INDEX_URL brings CPU builds): _build/compat/compat.json, shown by the build report page.
+compat: $(VENV)/.book-installed
+	$(BIN)/python -m booktools.compat
+
 # Build times, page weights, Lighthouse, live code and the test suite, measured; the README's table rewritten.
 benchmark: book $(VENV)/.test-installed node_modules/.package-lock.json $(CHROMIUM)
 	$(BIN)/python -m booktools.benchmark --readme
 
+# The locks pin every package with its hashes: pip installs exactly those files or nothing.
 $(VENV)/.book-installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.test-installed: tests/requirements.txt $(VENV)/.book-installed
-	$(BIN)/python -m pip install --quiet -r tests/requirements.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r tests/requirements.txt
 	touch $@
+
+# Each lock from its .in file, in this order (each constrains the next). pip's configuration files are left out:
+# the indexes they name would be written into the locks. torch's CPU wheel comes from PIP_FIND_LINKS on this
+# project's machines, from PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu elsewhere. Versions that still
+# fit are kept; `make lock LOCK_ARGS=--upgrade` moves every package to its newest release. Binder's lock names
+# PyTorch's CPU index: where it cannot be reached, pip would retry it for every package (PIP_RETRIES=0).
+PIP_COMPILE = PIP_CONFIG_FILE=/dev/null $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-find-links $(LOCK_ARGS)
+lock: $(VENV)/.test-installed
+	$(PIP_COMPILE) --no-emit-index-url -o requirements.txt requirements.in
+	$(PIP_COMPILE) --no-emit-index-url -o tests/requirements.txt tests/requirements.in
+	PIP_RETRIES=0 $(PIP_COMPILE) -o binder/requirements.txt binder/requirements.in
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -78,11 +102,11 @@ $(CHROMIUM):
 notebooks: book $(VENV)/.test-installed
 	$(BIN)/python -m booktools.notebooks
 
-# A reader's kernel for the tests: only what Binder installs, plus ipykernel. Made afresh, so nothing lingers.
+# A reader's kernel for the tests: only what Binder installs. Made afresh, so nothing lingers.
 # The --extra-index-url line is Binder's: offline, pip would wait on it; elsewhere PIP_EXTRA_INDEX_URL serves.
 READER := .venv-reader
-$(READER)/.installed: binder/requirements.txt requirements.txt
+$(READER)/.installed: binder/requirements.txt
 	rm -rf $(READER) && $(PYTHON) -m venv $(READER)
-	{ grep -v '^-' binder/requirements.txt; grep '^ipykernel==' requirements.txt; } > $(READER)/requirements.txt
-	$(READER)/bin/python -m pip install --quiet -r $(READER)/requirements.txt
+	grep -v '^--extra-index-url' binder/requirements.txt > $(READER)/requirements.txt
+	$(READER)/bin/python -m pip install --quiet --require-hashes -r $(READER)/requirements.txt
 	touch $@

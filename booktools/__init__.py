@@ -6,10 +6,12 @@ The Sphinx extension (`booktools.extension`, listed in _config.yml), in parts:
     math_svg        math typeset to SVG at build time
     execution       a jupyter-cache per environment; a failed chapter named; a failed build fails again
     accessibility   what axe-core and a keyboard found wrong in the stock theme
+    build_report    the build report's versions and compatibility sections
 Commands (the Makefile calls them):
     python -m booktools.notebooks     the Colab/Binder notebook beside each chapter (make notebooks)
     python -m booktools.live_server   the built book with a private local kernel (make live)
     python -m booktools.benchmark     speed and weight (make benchmark); booktools.lighthouse: make lighthouse
+    python -m booktools.compat        every chapter on the newest torch and on Colab's packages (make compat)
 
 This file imports nothing heavy, so that each command loads only what it uses: the live server no Sphinx, a build
 no jupyter_server.

@@ -1,7 +1,7 @@
 """Running the chapters: a jupyter-cache per environment, and a failed chapter named in the build's last words.
 
 - jupyter-cache keys a chapter on its code alone, so a new torch would not run it again: the cache lives in a folder
-  named after the environment instead.
+  named after the environment (the Python, the lock and what is installed) instead.
 - A cell that fails is named (chapter, line, cell, cause) after the hundred lines of tracebacks, not above them.
 - Under -W --keep-going, a build that failed on a warning fails again until the warning is fixed.
 """
@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 
 def setup(app):
@@ -38,16 +39,30 @@ def cache_per_environment(app, config):
 
 
 def environment(book):
-    """A short name for what the chapters run on: the Python, requirements.txt, and the installed version of each
-    package it names (a hand-installed torch counts too)."""
-    requirements = (book / "requirements.txt").read_text() if (book / "requirements.txt").exists() else ""
-    names = [Requirement(line.split("#")[0]).name for line in requirements.splitlines()
-             if line.split("#")[0].strip() and not line.startswith("-")]
+    """A short name for what the chapters run on: the Python, the lock (requirements.txt: every package's version and
+    hashes) and the installed version of each package it names (a hand-installed torch counts too)."""
+    lock = book / "requirements.txt"
+    packages = locked(lock) if lock.exists() else {}
     installed = []
-    for name in names:
+    for name in packages:
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             installed.append(f"{name}=={importlib.metadata.version(name)}")
-    return hashlib.sha256("\n".join([sys.version, requirements, *installed]).encode()).hexdigest()[:16]
+    return hashlib.sha256(repr([sys.version, packages, installed]).encode()).hexdigest()[:16]
+
+
+def locked(path):
+    """The packages a requirements file pins, {name: (version specifier, hashes)}: pip-compile's hashed lock (one
+    requirement continued over lines with its --hash options and "# via" comments) or a plain list. Comments and
+    options (-r, -c, --extra-index-url) are not packages."""
+    packages = {}
+    for line in path.read_text().replace("\\\n", " ").splitlines():
+        line = re.sub(r"(^|\s)#.*", "", line)
+        hashes = sorted(re.findall(r"--hash[=\s]+(\S+)", line))
+        line = re.sub(r"--hash[=\s]+\S+", "", line).strip()
+        if line and not line.startswith("-"):
+            requirement = Requirement(line)
+            packages[canonicalize_name(requirement.name)] = (str(requirement.specifier), hashes)
+    return dict(sorted(packages.items()))
 
 
 def explain_failed_chapter(app, exception):
@@ -92,6 +107,6 @@ def failed_cell(book, chapter, error, timeout):
     if isinstance(error, CellExecutionError):
         hint = "If the error is meant to be shown, tag the cell raises-exception."
         if error.ename == "ModuleNotFoundError":
-            hint = "Add the package to requirements.txt and binder/requirements.txt, or remove the import."
+            hint = "Add the package to requirements.in and binder/requirements.in (then `make lock`), or remove it."
         return f"{where} raised {error.ename}: {error.evalue}\n{hint}"
     return f"{where} did not run: {type(error).__name__}: {error}"

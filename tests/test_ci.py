@@ -83,3 +83,43 @@ def test_each_deploy_asks_binder_to_build_the_image_readers_launch_without_waiti
 def test_ci_runs_the_readme_test_command():
     readme, ci = (ROOT / "README.md").read_text(), (ROOT / ".ci" / "run").read_text()
     assert "make test" in readme and ci.strip().endswith("make test")
+
+
+def test_every_job_has_a_time_limit_and_every_action_a_major_version():
+    jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
+    assert [name for name, job in jobs.items() if not isinstance(job.get("timeout-minutes"), int)] == []
+    uses = [step["uses"] for job in jobs.values() for step in job.get("steps", []) if "uses" in step]
+    # Dependabot moves them on (.github/dependabot.yml); a branch or a floating "@main" would move without review.
+    assert uses and all(re.fullmatch(r"actions/[\w-]+@v\d+", action) for action in uses), uses
+
+
+def test_a_pages_deployment_is_never_cancelled_half_way():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+    # The run-wide group cancels superseded runs of pull requests only: a run on main, and its deployment, finish.
+    assert workflow["concurrency"]["cancel-in-progress"] == "${{ github.ref != 'refs/heads/main' }}"
+    # Its own build's result, not the default check, which would skip it whenever the weekly check was skipped.
+    assert "!cancelled()" in deploy["if"] and "needs.build.result == 'success'" in deploy["if"]
+
+
+def test_links_and_compatibility_are_checked_weekly_and_on_demand_without_blocking():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    # PyYAML reads the key `on` as True.
+    assert {"schedule", "workflow_dispatch", "pull_request"} <= workflow[True].keys()
+    jobs = workflow["jobs"]
+    for name, command in [("links", "make links"), ("compat", "make compat")]:
+        assert jobs[name]["if"] == "github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'"
+        assert jobs[name]["continue-on-error"] is True
+        assert any(step.get("run") == command for step in jobs[name]["steps"])
+    assert jobs["build"]["if"] == "${{ !cancelled() }}"  # runs whether the check was skipped, failed or passed
+
+
+def test_dependabot_keeps_pip_npm_and_actions_current_but_not_jupyter_book_2():
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    updates = {update["package-ecosystem"]: update for update in config["updates"]}
+    assert updates.keys() == {"pip", "npm", "github-actions"}
+    assert sorted(updates["pip"]["directories"]) == ["/", "/binder", "/tests"]
+    assert {"dependency-name": "jupyter-book", "versions": [">=2"]} in updates["pip"]["ignore"]
+    cpu_index = config["registries"][updates["pip"]["registries"][0]]
+    assert cpu_index["url"] == "https://download.pytorch.org/whl/cpu"

@@ -108,21 +108,6 @@ def test_notebook_has_no_myst_and_reads_the_values_the_page_shows(book, chapter)
         assert position >= 0, f"{pasted.get_text()!r} is on the page but not in the notebook"
 
 
-def pins(path):
-    lines = path.read_text().splitlines()
-    return dict(line.split("==") for line in lines if "==" in line and not line.startswith("#"))
-
-
-def test_binder_pins_the_versions_the_book_is_built_and_tested_with():
-    binder = pins(ROOT / "binder" / "requirements.txt")
-    built = pins(ROOT / "requirements.txt") | pins(ROOT / "tests" / "requirements.txt")
-    assert binder.keys() == {"torch", "numpy", "matplotlib", "scikit-learn", "jupytext"}
-    assert binder["torch"].endswith("+cpu")  # the small CPU-only build of the same release
-    assert {name: version.removesuffix("+cpu") for name, version in binder.items()} == {
-        name: built[name] for name in binder
-    }
-
-
 def test_the_reader_kernel_has_no_myst_nb(reader, tmp_path):
     probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import myst_nb")])
     probe.cells[0].metadata.tags = ["raises-exception"]

@@ -1,0 +1,94 @@
+"""The locks: every package each environment installs, at one version with its hashes, written by `make lock` from
+the hand-edited requirements.in files; installs that accept nothing else; the execution cache keyed on the lock."""
+
+import hashlib
+import os
+import re
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from book import ROOT, make
+from booktools.execution import environment, locked
+
+# Each environment's hand-edited list and its lock, in the order `make lock` writes them (each constrains the next).
+ENVIRONMENTS = {"book": ROOT, "tests": ROOT / "tests", "binder": ROOT / "binder"}
+CPU_INDEX = "https://download.pytorch.org/whl/cpu/torch/"
+
+
+def lock(name):
+    return locked(ENVIRONMENTS[name] / "requirements.txt")
+
+
+@pytest.mark.parametrize("name", ENVIRONMENTS)
+def test_every_package_is_locked_to_one_version_with_its_hashes(name):
+    packages = lock(name)
+    unlocked = [package for package, (pin, hashes) in packages.items() if not pin.startswith("==") or not hashes]
+    assert not unlocked, f"{unlocked} in {name}'s lock without an exact version and hashes: run `make lock`"
+    # What the .in asks for is what was locked: an edited .in with a stale lock fails here.
+    wanted = locked(ENVIRONMENTS[name] / "requirements.in")
+    assert {package: packages.get(package, ("missing",))[0] for package in wanted} == {
+        package: version for package, (version, _) in wanted.items()
+    }, "run `make lock`"
+
+
+def test_the_tests_and_binder_run_the_books_packages_at_the_books_versions():
+    book, tests, binder = lock("book"), lock("tests"), lock("binder")
+    assert {package: tests.get(package) for package in book} == book
+    assert {package: tests.get(package) for package in binder} == binder
+    assert {"torch", "numpy", "matplotlib", "scikit-learn", "jupytext", "ipykernel"} <= binder.keys()
+    assert "myst-nb" not in binder  # a reader's notebook runs without the book's build tools
+
+
+def test_the_locked_torch_is_the_cpu_wheel_pytorch_serves():
+    """The one torch file the locks allow (the CPU build for this Python on Linux x86-64) is compared with the file
+    PyTorch's CPU index serves where the index can be reached (GitHub's runners: there it must be), and with the copy
+    on this machine's disk (PIP_FIND_LINKS), which pip-compile hashed, where it is there. Offline, this proves the
+    lock matches that copy; that the copy is the index's file, only a run that reaches the index can say."""
+    version = lock("book")["torch"][0].removeprefix("==")
+    wheel = (
+        f"torch-{version}-cp{sys.version_info.major}{sys.version_info.minor}-cp{sys.version_info.major}"
+        f"{sys.version_info.minor}-manylinux_2_28_x86_64.whl"
+    )
+    served = {}
+    try:
+        with urllib.request.urlopen(CPU_INDEX, timeout=30) as response:
+            index = response.read().decode()
+        files = dict(re.findall(r'href="[^"]*#sha256=([0-9a-f]{64})"[^>]*>([^<]+)</a>', index))
+        served[CPU_INDEX] = {name: digest for digest, name in files.items()}.get(wheel)
+    except urllib.error.URLError as error:
+        assert not os.environ.get("GITHUB_ACTIONS"), f"PyTorch's CPU index unreachable on GitHub: {error}"
+    for folder in filter(None, os.environ.get("PIP_FIND_LINKS", "").split()):
+        if (Path(folder) / wheel).exists():
+            served[str(Path(folder) / wheel)] = hashlib.sha256((Path(folder) / wheel).read_bytes()).hexdigest()
+    assert served, f"{wheel}: PyTorch's CPU index cannot be reached and no copy is on disk; nothing to compare with"
+    for name in ENVIRONMENTS:
+        assert {source: [f"sha256:{digest}"] for source, digest in served.items()} == {
+            source: lock(name)["torch"][1] for source in served
+        }, name
+
+
+@pytest.mark.parametrize("target", [".venv/.book-installed", ".venv/.test-installed", ".venv-reader/.installed"])
+def test_installs_take_only_the_locked_files(target):
+    commands = make("--dry-run", "--always-make", target).stdout
+    installs = [line for line in commands.splitlines() if " pip install " in line]
+    assert installs and all("--require-hashes -r " in line for line in installs), commands
+
+
+def copy_of_lock(folder, edit=lambda text: text):
+    folder.mkdir()
+    (folder / "requirements.txt").write_text(edit((ROOT / "requirements.txt").read_text()))
+    return folder
+
+
+def test_the_execution_cache_is_keyed_on_the_locks_versions_and_hashes_not_its_comments(tmp_path):
+    torch_hash = lock("book")["torch"][1][0].removeprefix("sha256:")
+    key = environment(copy_of_lock(tmp_path / "same"))
+    assert key == environment(ROOT)
+    assert environment(copy_of_lock(tmp_path / "comments", lambda text: text.replace("# via", "# needed by"))) == key
+    assert environment(copy_of_lock(tmp_path / "file", lambda text: text.replace(torch_hash, "0" * 64))) != key
+    numpy = "numpy" + lock("book")["numpy"][0]
+    assert environment(copy_of_lock(tmp_path / "version", lambda text: text.replace(numpy, "numpy==1.0"))) != key
