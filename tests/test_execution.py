@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 import yaml
+from jupyter_cache import get_cache
 
 from book import CHAPTERS, ROOT, copy_of_book, executed, make, output
 
@@ -52,12 +52,17 @@ def last_code_cell(chapter):
     return fences[-1] + 2, len(fences)
 
 
+def last_words(chapter):
+    """What the build says last when the fixture chapter's failing cell stops it."""
+    line, number = last_code_cell(chapter)
+    return f"The book did not build. chapters/{chapter}.md, line {line} (code cell {number}) {FAILING_CELLS[chapter]}"
+
+
 @pytest.mark.parametrize("chapter", FAILING_CELLS)
 def test_a_failing_cell_stops_the_readme_build_and_the_last_words_say_where_and_why(chapter, tmp_path):
     build = make("book", f"BOOK={book_with([chapter], tmp_path)}")
     assert build.returncode != 0
-    line, number = last_code_cell(chapter)
-    summary = f"The book did not build. chapters/{chapter}.md, line {line} (code cell {number}) {FAILING_CELLS[chapter]}"
+    summary = last_words(chapter)
     assert summary in output(build)
     # After jupyter-book's long chained tracebacks, where a reader looks first.
     assert output(build).rindex(summary) > output(build).rindex("Traceback")
@@ -106,6 +111,22 @@ def test_a_new_environment_runs_every_chapter_again(tmp_path):
     assert len(list((book / "_build" / ".jupyter_cache").iterdir())) == 1  # the old environment's cache is gone
 
 
+def test_chapters_missing_from_the_cache_run_side_by_side(tmp_path):
+    # Each fixture waits a few seconds for the other to start: run one after the other, the first would fail.
+    build = make("book", f"BOOK={book_with(['meet-first', 'meet-second'], tmp_path)}")
+    assert build.returncode == 0, output(build)[-3000:]
+    assert executed(build) == ["meet-first", "meet-second"]
+
+
+def test_a_chapter_that_fails_beside_others_is_named_last_and_the_others_are_kept(tmp_path):
+    book = book_with(["small", "small-too", "cell-error"], tmp_path)
+    build = make("book", f"BOOK={book}")
+    assert build.returncode != 0
+    assert output(build).rindex(last_words("cell-error")) > output(build).rindex("Traceback")
+    # The chapters that ran beside it are cached: the next build runs the failed one alone.
+    assert executed(make("book", f"BOOK={book}")) == ["cell-error"]
+
+
 # What may differ between two runs of the same code: where objects sit in memory, and how the kernel's timing cut
 # printed text into stream messages (the page merges them: nb_merge_streams).
 MEMORY_ADDRESS = re.compile(r"0x[0-9a-f]{8,}")
@@ -113,7 +134,7 @@ MEMORY_ADDRESS = re.compile(r"0x[0-9a-f]{8,}")
 
 def outputs(notebook):
     """Every code cell's outputs as the notebook stores them, streams joined and memory addresses masked."""
-    cells = [cell for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "code"]
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
     joined = []
     for cell in cells:
         kept = []
@@ -133,8 +154,17 @@ def test_two_clean_builds_in_separate_folders_give_identical_outputs(book, tmp_p
     for build in builds:
         log = build.communicate()[0]
         assert build.returncode == 0, log[-3000:]
-    executed_notebooks = [folder / "_build" / "jupyter_execute" / "chapters" for folder in folders]
+    first, second = (cached_outputs(folder) for folder in folders)
+    assert sorted(first) == sorted(second) == CHAPTERS
     for chapter in CHAPTERS:
-        first, second = (outputs(notebooks / f"{chapter}.ipynb") for notebooks in executed_notebooks)
-        assert '"output_type"' in first or chapter == "00-welcome"
-        assert first == second, f"{chapter}: two clean builds printed different outputs"
+        assert '"output_type"' in first[chapter] or chapter == "00-welcome"
+        assert first[chapter] == second[chapter], f"{chapter}: two clean builds printed different outputs"
+
+
+def cached_outputs(folder):
+    """Each chapter's outputs as its run stored them in the book's jupyter-cache, which its page is written from (the
+    copy myst-nb saves in _build/jupyter_execute has none when the chapter ran before Sphinx read it)."""
+    (path,) = (folder / "_build" / ".jupyter_cache").iterdir()
+    cache = get_cache(path)
+    return {Path(record.uri).stem: outputs(cache.get_cache_bundle(record.pk).nb)
+            for record in cache.list_cache_records()}
