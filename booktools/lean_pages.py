@@ -5,10 +5,15 @@
 - Scripts in the head of a chapter are deferred: they all wait for the document anyway, so the text shows first.
 - Figures load as they scroll into view.
 - The site's front door is a small redirect page with the site's icon.
+- The stylesheets keep only the rules that something in the pages or their scripts can match (PurgeCSS), and they and
+  the scripts are minified (esbuild): the theme's CSS alone was 0.4 MB, most of it for what no page of this book has.
+  `lean_assets: false` (sphinx: config: in _config.yml) leaves them as shipped, for comparing the two.
 """
 
 import json
 import re
+import shutil
+import subprocess
 import urllib.parse
 from pathlib import Path
 
@@ -16,7 +21,7 @@ import pydata_sphinx_theme
 from docutils import nodes
 from sphinx.errors import ExtensionError
 
-from booktools import vendored
+from booktools import ROOT, vendored
 
 THEME = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
 # The theme hard-codes these tags in its templates, with no option to change them. The build writes edited copies of
@@ -34,6 +39,7 @@ ICON_STYLES = {"solid": ".fa-solid,.fas", "regular": ".fa-regular,.far", "brands
 
 
 def setup(app):
+    app.add_config_value("lean_assets", True, "html")
     app.connect("config-inited", edited_theme_templates)
     app.connect("builder-inited", lambda app: vendored("@fortawesome/fontawesome-free"))
     app.add_css_file("icons.css")  # written by write_icons_css
@@ -41,6 +47,8 @@ def setup(app):
     app.connect("html-page-context", deferred_scripts)
     app.connect("build-finished", write_icons_css)
     app.connect("build-finished", write_front_door)
+    # Last: after every extension and the theme (which writes pygments.css then) has written its files.
+    app.connect("build-finished", lean_assets, priority=900)
 
 
 def edit_template(text, pattern, replacement, expected, name):
@@ -128,3 +136,54 @@ def write_front_door(app, exception):
         f'<!doctype html>\n<html lang="en">\n<meta charset="utf-8">\n<title>{app.config.html_title}</title>\n'
         f'<link rel="icon" href="_static/{Path(app.config.html_favicon).name}">\n'
         f'<meta http-equiv="Refresh" content="0; url={app.config.root_doc}.html">\n</html>\n')
+
+
+# Left whole: what the build writes with nothing unused (icons.css, math.css, accessibility.css) and what styles only
+# thebe's cells, after the click on Live Code (live-code.css, thebe's own CSS under vendor/).
+WHOLE = {"icons.css", "math.css", "accessibility.css", "live-code.css"}
+# Classes that no page or script of the site names: thebe's (live cells and their outputs), which the theme also styles.
+SAFELIST = [r"^thebe", r"^jp-", r"^lm-", r"^CodeMirror", r"^cm-"]
+# Attributes whose values the scripts set as the reader goes (colour mode, menus placed by Popper).
+DYNAMIC_ATTRIBUTES = ["data-theme", "data-mode", "data-popper-placement", "data-bs-popper", "aria-expanded"]
+# Written at the top of each file done, so that a rebuild that copied nothing anew does nothing again.
+DONE = "/* lean: booktools/lean_pages.py */\n"
+LEAN = r"""
+const [root, job] = [process.argv[1], JSON.parse(process.argv[2])];
+const fs = require("fs");
+const esbuild = require(`${root}/node_modules/esbuild`);
+const write = (file, text, loader) =>
+  fs.writeFileSync(file, job.done + esbuild.transformSync(text, {loader, minify: true, legalComments: "inline"}).code);
+for (const file of job.scripts) write(file, fs.readFileSync(file, "utf8"), "js");
+if (job.styles.length) {
+  const { PurgeCSS } = require(`${root}/node_modules/purgecss`);
+  new PurgeCSS().purge({
+    content: job.content, css: job.styles, variables: true, dynamicAttributes: job.dynamicAttributes,
+    safelist: {standard: job.safelist.map(pattern => new RegExp(pattern)), variables: job.variables},
+  }).then(results => results.forEach(({file, css}) => write(file, css, "css")));
+}
+"""
+
+
+def lean_assets(app, exception):
+    """Purge and minify the site's stylesheets and scripts (not vendor/: thebe's, loaded on the click)."""
+    if exception or app.builder.format != "html" or not app.config.lean_assets:
+        return
+    outdir, static = Path(app.outdir), Path(app.outdir) / "_static"
+    scripts = [*static.glob("*.js"), *static.glob("scripts/*.js")]
+    styles = [path for path in [*static.glob("*.css"), *static.glob("styles/*.css")] if path.name not in WHOLE]
+    # Sphinx copies its static files only when it writes a page (then each is as shipped again), and live_code copies
+    # live-code.js on every build. The stylesheets go together: one may use what another defines.
+    to_do = {"scripts": [path for path in scripts if not path.read_text().startswith(DONE)],
+             "styles": styles if any(not path.read_text().startswith(DONE) for path in styles) else []}
+    if not any(to_do.values()):
+        return
+    if not (ROOT / "node_modules" / "purgecss").exists():
+        raise ExtensionError("PurgeCSS not found in node_modules: build with `make book`, which installs it (npm ci)")
+    # Custom properties that the whole stylesheets and the scripts use, which PurgeCSS cannot see used.
+    used_elsewhere = [*(static / name for name in WHOLE), *static.glob("vendor/**/*.css"), *scripts]
+    variables = sorted({name for path in used_elsewhere if path.exists()
+                        for name in re.findall(r"--[A-Za-z][\w-]*", path.read_text())})
+    job = {**{kind: [str(path) for path in paths] for kind, paths in to_do.items()}, "done": DONE,
+           "content": [str(path) for path in [*outdir.glob("**/*.html"), *scripts]],
+           "safelist": SAFELIST, "dynamicAttributes": DYNAMIC_ATTRIBUTES, "variables": variables}
+    subprocess.run([shutil.which("node") or "node", "-e", LEAN, str(ROOT), json.dumps(job)], check=True)
