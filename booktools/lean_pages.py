@@ -3,6 +3,7 @@
 - The theme's Font Awesome script (1.5 MB, for a dozen icons) is left out; icons.css draws each icon the site uses
   as a CSS mask of its SVG.
 - Scripts in the head of a chapter are deferred: they all wait for the document anyway, so the text shows first.
+  The search scripts are left to the search page.
 - Figures load as they scroll into view.
 - The site's front door is a small redirect page with the site's icon.
 - The stylesheets keep only the rules that something in the pages or their scripts can match (PurgeCSS), and they and
@@ -31,9 +32,10 @@ THEME_EDITS = [
     # fontawesome.js "so that users can add custom icons": this book adds none.
     ("static/webpack-macros.html", r'\n\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>',
      "", 1),
-    # Sphinx's search scripts, which the theme puts in every page's head (the search page has its own).
-    ("layout.html", r"<script src=\"(?=\{\{ pathto\('(_static/searchtools|_static/language_data|searchindex)\.js')",
-     '<script defer src="', 3),
+    # Sphinx's search scripts (48 kB), which the theme puts in every page's head for its search-as-you-type, off in
+    # this book: the search button opens a form that goes to the search page, which loads its own.
+    ("layout.html", r"\n\s*<script src=\"\{\{ pathto\('(_static/searchtools|_static/language_data|searchindex)\.js', "
+     r"1\) \| e \}\}\"></script>", "", 3),
 ]
 ICON_STYLES = {"solid": ".fa-solid,.fas", "regular": ".fa-regular,.far", "brands": ".fa-brands,.fab"}
 
