@@ -11,6 +11,7 @@
   `lean_assets: false` (sphinx: config: in _config.yml) leaves them as shipped, for comparing the two.
 """
 
+import hashlib
 import json
 import re
 import shutil
@@ -42,6 +43,10 @@ ICON_STYLES = {"solid": ".fa-solid,.fas", "regular": ".fa-regular,.far", "brands
 
 def setup(app):
     app.add_config_value("lean_assets", True, "html")
+    # Not a setting: what the files are slimmed with. When it changes, Sphinx writes every page again and copies its
+    # static files as shipped, and lean_assets slims them anew.
+    app.add_config_value("lean_assets_by", hashlib.sha256(b"".join(
+        path.read_bytes() for path in (Path(__file__), PARTS, ROOT / "package-lock.json"))).hexdigest(), "html")
     app.connect("config-inited", edited_theme_templates)
     app.connect("builder-inited", lambda app: vendored("@fortawesome/fontawesome-free"))
     app.add_css_file("icons.css")  # written by write_icons_css
@@ -147,6 +152,8 @@ WHOLE = {"icons.css", "math.css", "accessibility.css", "live-code.css"}
 SAFELIST = [r"^thebe", r"^jp-", r"^lm-", r"^CodeMirror", r"^cm-"]
 # Attributes whose values the scripts set as the reader goes (colour mode, menus placed by Popper).
 DYNAMIC_ATTRIBUTES = ["data-theme", "data-mode", "data-popper-placement", "data-bs-popper", "aria-expanded"]
+# Bootstrap as the theme bundles it, less what its pages never use.
+PARTS = ROOT / "assets" / "lean" / "bootstrap.js"
 # Written at the top of each file done, so that a rebuild that copied nothing anew does nothing again.
 DONE = "/* lean: booktools/lean_pages.py */\n"
 LEAN = r"""
@@ -156,6 +163,13 @@ const esbuild = require(`${root}/node_modules/esbuild`);
 const write = (file, text, loader) =>
   fs.writeFileSync(file, job.done + esbuild.transformSync(text, {loader, minify: true, legalComments: "inline"}).code);
 for (const file of job.scripts) write(file, fs.readFileSync(file, "utf8"), "js");
+if (job.bootstrap) {
+  const bundle = esbuild.buildSync({
+    entryPoints: [job.bootstrap.theme], alias: {bootstrap: job.bootstrap.parts}, nodePaths: [`${root}/node_modules`],
+    bundle: true, minify: true, format: "iife", legalComments: "inline", write: false, logLevel: "error",
+  });
+  fs.writeFileSync(job.bootstrap.file, job.done + bundle.outputFiles[0].text);
+}
 if (job.styles.length) {
   const { PurgeCSS } = require(`${root}/node_modules/purgecss`);
   new PurgeCSS().purge({
@@ -185,7 +199,21 @@ def lean_assets(app, exception):
     used_elsewhere = [*(static / name for name in WHOLE), *static.glob("vendor/**/*.css"), *scripts]
     variables = sorted({name for path in used_elsewhere if path.exists()
                         for name in re.findall(r"--[A-Za-z][\w-]*", path.read_text())})
-    job = {**{kind: [str(path) for path in paths] for kind, paths in to_do.items()}, "done": DONE,
+    bootstrap = static / "scripts" / "bootstrap.js"
+    job = {"scripts": [str(path) for path in to_do["scripts"] if path != bootstrap],
+           "styles": [str(path) for path in to_do["styles"]], "done": DONE,
            "content": [str(path) for path in [*outdir.glob("**/*.html"), *scripts]],
            "safelist": SAFELIST, "dynamicAttributes": DYNAMIC_ATTRIBUTES, "variables": variables}
+    if bootstrap in to_do["scripts"]:
+        job["bootstrap"] = {"file": str(bootstrap), "theme": str(bootstrap_source(bootstrap)), "parts": str(PARTS)}
     subprocess.run([shutil.which("node") or "node", "-e", LEAN, str(ROOT), json.dumps(job)], check=True)
+
+
+def bootstrap_source(shipped):
+    """The theme's source of its scripts/bootstrap.js, if it bundled the Bootstrap that package.json pins."""
+    source = THEME.parent.parent / "assets" / "scripts" / "bootstrap.js"
+    version = json.loads((ROOT / "node_modules" / "bootstrap" / "package.json").read_text())["version"]
+    if not source.exists() or f'"{version}"' not in shipped.read_text():
+        raise ExtensionError(f"The theme's scripts/bootstrap.js is not built from {source} with Bootstrap {version} "
+                             "(package.json): pin the Bootstrap that the theme bundles, or update lean_pages.py.")
+    return source
