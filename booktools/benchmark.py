@@ -203,8 +203,8 @@ def report(r):
         f"| Rebuild after a code edit (chapter 2) | {rebuilds['code edit rebuild']['seconds']:.1f} s; executed: "
         f"{ran['code edit rebuild']} | executes only that chapter: "
         f"{met(ran['code edit rebuild'] == '02-gradient-descent')} |",
-        f"| Largest first load of a chapter page, as served | {largest / 1e6:.2f} MB | at most 1 MB: "
-        f"{met(largest <= 1e6)} |",
+        f"| Largest first load of a chapter page, as served | {largest / 1e3:.0f} kB | at most 300 kB: "
+        f"{met(largest <= 300e3)} |",
         f"| Lowest Lighthouse performance (mobile) of a chapter page | {slowest:.0f} | at least 95: "
         f"{met(slowest >= 95)} |",
         f"| Live code (local kernel), click 5 s after the page opens, to the first output | "
