@@ -24,7 +24,7 @@ export CHROMIUM
 
 .PHONY: book test serve live clean notebooks links lighthouse benchmark lock lint compat
 
-book: $(VENV)/.book-installed $(VENDOR)/.unpacked
+book: $(VENV)/.book-installed $(VENDOR)/.unpacked node_modules/.package-lock.json
 	$(BIN)/jupyter-book build $(BOOK) --warningiserror --nitpick --keep-going
 
 test: $(VENV)/.test-installed node_modules/.package-lock.json $(CHROMIUM)

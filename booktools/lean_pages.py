@@ -3,12 +3,19 @@
 - The theme's Font Awesome script (1.5 MB, for a dozen icons) is left out; icons.css draws each icon the site uses
   as a CSS mask of its SVG.
 - Scripts in the head of a chapter are deferred: they all wait for the document anyway, so the text shows first.
+  The search scripts are left to the search page.
 - Figures load as they scroll into view.
 - The site's front door is a small redirect page with the site's icon.
+- The stylesheets keep only the rules that something in the pages or their scripts can match (PurgeCSS), and they and
+  the scripts are minified (esbuild): the theme's CSS alone was 0.4 MB, most of it for what no page of this book has.
+  `lean_assets: false` (sphinx: config: in _config.yml) leaves them as shipped, for comparing the two.
 """
 
+import hashlib
 import json
 import re
+import shutil
+import subprocess
 import urllib.parse
 from pathlib import Path
 
@@ -16,7 +23,7 @@ import pydata_sphinx_theme
 from docutils import nodes
 from sphinx.errors import ExtensionError
 
-from booktools import vendored, write_if_changed
+from booktools import ROOT, vendored, write_if_changed
 
 THEME = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
 # The theme hard-codes these tags in its templates, with no option to change them. The build writes edited copies of
@@ -26,14 +33,20 @@ THEME_EDITS = [
     # fontawesome.js "so that users can add custom icons": this book adds none.
     ("static/webpack-macros.html", r'\n\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>',
      "", 1),
-    # Sphinx's search scripts, which the theme puts in every page's head (the search page has its own).
-    ("layout.html", r"<script src=\"(?=\{\{ pathto\('(_static/searchtools|_static/language_data|searchindex)\.js')",
-     '<script defer src="', 3),
+    # Sphinx's search scripts (48 kB), which the theme puts in every page's head for its search-as-you-type, off in
+    # this book: the search button opens a form that goes to the search page, which loads its own.
+    ("layout.html", r"\n\s*<script src=\"\{\{ pathto\('(_static/searchtools|_static/language_data|searchindex)\.js', "
+     r"1\) \| e \}\}\"></script>", "", 3),
 ]
 ICON_STYLES = {"solid": ".fa-solid,.fas", "regular": ".fa-regular,.far", "brands": ".fa-brands,.fab"}
 
 
 def setup(app):
+    app.add_config_value("lean_assets", True, "html")
+    # Not a setting: what the files are slimmed with. When it changes, Sphinx writes every page again and copies its
+    # static files as shipped, and lean_assets slims them anew.
+    app.add_config_value("lean_assets_by", hashlib.sha256(b"".join(
+        path.read_bytes() for path in (Path(__file__), PARTS, ROOT / "package-lock.json"))).hexdigest(), "html")
     app.connect("config-inited", edited_theme_templates)
     app.connect("builder-inited", lambda app: vendored("@fortawesome/fontawesome-free"))
     app.add_css_file("icons.css")  # written by write_icons_css
@@ -41,6 +54,8 @@ def setup(app):
     app.connect("html-page-context", deferred_scripts)
     app.connect("build-finished", write_icons_css)
     app.connect("build-finished", write_front_door)
+    # Last: after every extension and the theme (which writes pygments.css then) has written its files.
+    app.connect("build-finished", lean_assets, priority=900)
 
 
 def edit_template(text, pattern, replacement, expected, name):
@@ -128,3 +143,87 @@ def write_front_door(app, exception):
         f'<!doctype html>\n<html lang="en">\n<meta charset="utf-8">\n<title>{app.config.html_title}</title>\n'
         f'<link rel="icon" href="_static/{Path(app.config.html_favicon).name}">\n'
         f'<meta http-equiv="Refresh" content="0; url={app.config.root_doc}.html">\n</html>\n')
+
+
+# Left whole: what the build writes with nothing unused (icons.css, math.css, accessibility.css) and what styles only
+# thebe's cells, after the click on Live Code (live-code.css, thebe's own CSS under vendor/).
+WHOLE = {"icons.css", "math.css", "accessibility.css", "live-code.css"}
+# Classes that no page or script of the site names: thebe's (live cells and their outputs), which the theme also styles.
+SAFELIST = [r"^thebe", r"^jp-", r"^lm-", r"^CodeMirror", r"^cm-"]
+# Attributes whose values the scripts set as the reader goes (colour mode, menus placed by Popper).
+DYNAMIC_ATTRIBUTES = ["data-theme", "data-mode", "data-popper-placement", "data-bs-popper", "aria-expanded"]
+# Bootstrap as the theme bundles it, less what its pages never use.
+PARTS = ROOT / "assets" / "lean" / "bootstrap.js"
+# Written at the top of each file done, so that a rebuild that copied nothing anew does nothing again.
+DONE = "/* lean: booktools/lean_pages.py */\n"
+LEAN = r"""
+const [root, job] = [process.argv[1], JSON.parse(process.argv[2])];
+const fs = require("fs");
+const esbuild = require(`${root}/node_modules/esbuild`);
+const write = (file, text, loader) =>
+  fs.writeFileSync(file, job.done + esbuild.transformSync(text, {loader, minify: true, legalComments: "inline"}).code);
+for (const file of job.scripts) write(file, fs.readFileSync(file, "utf8"), "js");
+if (job.bootstrap) {
+  const bundle = esbuild.buildSync({
+    entryPoints: [job.bootstrap.theme], alias: {bootstrap: job.bootstrap.parts}, nodePaths: [`${root}/node_modules`],
+    bundle: true, minify: true, format: "iife", legalComments: "inline", write: false, logLevel: "error",
+  });
+  fs.writeFileSync(job.bootstrap.file, job.done + bundle.outputFiles[0].text);
+}
+if (job.styles.length) {
+  const { PurgeCSS } = require(`${root}/node_modules/purgecss`);
+  new PurgeCSS().purge({
+    content: job.content, css: job.styles, variables: true, dynamicAttributes: job.dynamicAttributes,
+    safelist: {standard: job.safelist.map(pattern => new RegExp(pattern)), variables: job.variables},
+  }).then(results => {
+    results.forEach(({file, css}) => write(file, css, "css"));
+    // A stylesheet that @imports another (the theme's theme.css: Sphinx's basic.css) holds up the first paint for one
+    // more request: the two become one (with the few small images the imported one names written in).
+    for (const {file} of results.filter(({css}) => css.includes("@import"))) {
+      const images = Object.fromEntries([".png", ".gif", ".svg"].map(type => [type, "dataurl"]));
+      const built = esbuild.buildSync({entryPoints: [file], bundle: true, minify: true, loader: images, write: false,
+                                       logLevel: "error"});
+      fs.writeFileSync(file, job.done + built.outputFiles[0].text);
+    }
+  });
+}
+"""
+
+
+def lean_assets(app, exception):
+    """Purge and minify the site's stylesheets and scripts (not vendor/: thebe's, loaded on the click)."""
+    if exception or app.builder.format != "html" or not app.config.lean_assets:
+        return
+    outdir, static = Path(app.outdir), Path(app.outdir) / "_static"
+    scripts = [*static.glob("*.js"), *static.glob("scripts/*.js")]
+    styles = [path for path in [*static.glob("*.css"), *static.glob("styles/*.css")] if path.name not in WHOLE]
+    # Sphinx copies its static files only when it writes a page (then each is as shipped again), and live_code copies
+    # live-code.js on every build. The stylesheets go together: one may use what another defines.
+    to_do = {"scripts": [path for path in scripts if not path.read_text().startswith(DONE)],
+             "styles": styles if any(not path.read_text().startswith(DONE) for path in styles) else []}
+    if not any(to_do.values()):
+        return
+    if not (ROOT / "node_modules" / "purgecss").exists():
+        raise ExtensionError("PurgeCSS not found in node_modules: build with `make book`, which installs it (npm ci)")
+    # Custom properties that the whole stylesheets and the scripts use, which PurgeCSS cannot see used.
+    used_elsewhere = [*(static / name for name in WHOLE), *static.glob("vendor/**/*.css"), *scripts]
+    variables = sorted({name for path in used_elsewhere if path.exists()
+                        for name in re.findall(r"--[A-Za-z][\w-]*", path.read_text())})
+    bootstrap = static / "scripts" / "bootstrap.js"
+    job = {"scripts": [str(path) for path in to_do["scripts"] if path != bootstrap],
+           "styles": [str(path) for path in to_do["styles"]], "done": DONE,
+           "content": [str(path) for path in [*outdir.glob("**/*.html"), *scripts]],
+           "safelist": SAFELIST, "dynamicAttributes": DYNAMIC_ATTRIBUTES, "variables": variables}
+    if bootstrap in to_do["scripts"]:
+        job["bootstrap"] = {"file": str(bootstrap), "theme": str(bootstrap_source(bootstrap)), "parts": str(PARTS)}
+    subprocess.run([shutil.which("node") or "node", "-e", LEAN, str(ROOT), json.dumps(job)], check=True)
+
+
+def bootstrap_source(shipped):
+    """The theme's source of its scripts/bootstrap.js, if it bundled the Bootstrap that package.json pins."""
+    source = THEME.parent.parent / "assets" / "scripts" / "bootstrap.js"
+    version = json.loads((ROOT / "node_modules" / "bootstrap" / "package.json").read_text())["version"]
+    if not source.exists() or f'"{version}"' not in shipped.read_text():
+        raise ExtensionError(f"The theme's scripts/bootstrap.js is not built from {source} with Bootstrap {version} "
+                             "(package.json): pin the Bootstrap that the theme bundles, or update lean_pages.py.")
+    return source

@@ -52,12 +52,17 @@ def last_code_cell(chapter):
     return fences[-1] + 2, len(fences)
 
 
+def last_words(chapter):
+    """What the build says last when the fixture chapter's failing cell stops it."""
+    line, number = last_code_cell(chapter)
+    return f"The book did not build. chapters/{chapter}.md, line {line} (code cell {number}) {FAILING_CELLS[chapter]}"
+
+
 @pytest.mark.parametrize("chapter", FAILING_CELLS)
 def test_a_failing_cell_stops_the_readme_build_and_the_last_words_say_where_and_why(chapter, tmp_path):
     build = make("book", f"BOOK={book_with([chapter], tmp_path)}")
     assert build.returncode != 0
-    line, number = last_code_cell(chapter)
-    summary = f"The book did not build. chapters/{chapter}.md, line {line} (code cell {number}) {FAILING_CELLS[chapter]}"
+    summary = last_words(chapter)
     assert summary in output(build)
     # After jupyter-book's long chained tracebacks, where a reader looks first.
     assert output(build).rindex(summary) > output(build).rindex("Traceback")

@@ -1,12 +1,18 @@
 """Lean pages (booktools.lean_pages): written by the build with their scripts deferred, figures lazy and no
 fontawesome.js, through edited copies of the theme's templates that stop the build when the theme changes."""
 
+import io
+import shutil
 import types
+from urllib.parse import urlsplit
 
 import pytest
+import yaml
+from PIL import Image, ImageChops
 from sphinx.errors import ExtensionError
 
-from book import CHAPTERS, page
+from book import (CHAPTERS, PAGES, copy_of_book, executed, kernel_output, live_cell, make, output, page,
+                  start_live_code)
 from booktools import lean_pages
 
 
@@ -43,4 +49,144 @@ def test_the_theme_as_installed_takes_every_edit(tmp_path):
     written = tmp_path / "_build" / "theme-templates"
     assert config.templates_path == [str(written), "assets/templates"]
     assert "fontawesome" not in (written / "static" / "webpack-macros.html").read_text()
-    assert (written / "pydata_sphinx_theme" / "layout.html").read_text().count("<script defer src=") == 3
+    assert "searchindex.js" not in (written / "pydata_sphinx_theme" / "layout.html").read_text()
+
+
+# --- Nothing visible changed: the lean site and the same book with its stylesheets and scripts as shipped ------------
+
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1366, "height": 900}
+# A pixel differs when a colour channel moved by more than this (of 255); a screenshot may have this share of them.
+PIXEL, SHARE = 16, 0.0005
+# CodeMirror's cursor blinks on a timer of its own.
+STILL = ".CodeMirror-cursors { visibility: hidden !important; }"
+
+
+@pytest.fixture(scope="module")
+def stock(book, tmp_path_factory):
+    """The book built again with `lean_assets: false`, from the same cache (so with the same outputs)."""
+    folder = copy_of_book(tmp_path_factory.mktemp("stock") / "book")
+    config = yaml.safe_load((folder / "_config.yml").read_text())
+    config["sphinx"]["config"]["lean_assets"] = False
+    (folder / "_config.yml").write_text(yaml.safe_dump(config))
+    shutil.copytree(book / ".jupyter_cache", folder / "_build" / ".jupyter_cache")
+    build = make("book", f"BOOK={folder}")
+    assert build.returncode == 0, output(build)[-3000:]
+    assert executed(build) == []
+    site = folder / "_build" / "html"
+    assert (site / "_static" / "styles" / "pydata-sphinx-theme.css").stat().st_size > 300_000  # as shipped
+    return site
+
+
+def open_page(browser, site, name, mode, viewport, live=None):
+    """A page with the stylesheets, scripts and images of the built site in folder `site`, loaded with every figure
+    decoded. With `live`, the page itself and the kernel's address come from `make live` (Chromium lets a page reach
+    the kernel server on 127.0.0.1 only if the page came from there too); the pages of the two builds differ only in
+    what no reader sees (?v= checksums, the Colab links of a copy without notebooks). Without, no kernel starts:
+    live-code.js warms one up only on 127.0.0.1."""
+    origin = live.url if live else "http://book.test"
+    context = browser.new_context(color_scheme=mode, viewport=viewport, reduced_motion="reduce")
+    page = context.new_page()
+
+    def answer(route):
+        path = urlsplit(route.request.url).path.lstrip("/")
+        if live and (route.request.is_navigation_request() or path.endswith("_static/live-code.json")):
+            return route.continue_()
+        route.fulfill(path=site / path) if (site / path).is_file() else route.fulfill(status=404)
+
+    page.route(f"{origin}/**", answer)
+    page.goto(f"{origin}/{name}", wait_until="networkidle")
+    page.evaluate("""() => Promise.all([...document.images].map(image => {
+        image.loading = "eager";
+        return image.decode().catch(() => null);
+    }))""")
+    return page
+
+
+def close(page):
+    page.close(run_before_unload=True)  # live-code.js shuts the page's kernel down as it goes
+    page.context.close()
+
+
+def open_sidebar_or_close_it(page):
+    page.locator("button.primary-toggle:visible").first.click()
+
+
+def open_search(page):
+    page.keyboard.press("Control+k")
+    page.locator("#pst-search-dialog[open]").wait_for()
+
+
+def open_launch_menu(page):
+    page.get_by_role("button", name="Launch interactive content").click()
+    menu = page.locator(".dropdown-launch-buttons .dropdown-menu.show")
+    menu.wait_for()
+    menu.locator("img").evaluate_all("images => Promise.all(images.map(image => image.decode()))")
+
+
+def show_a_tooltip(page):
+    page.locator("button.theme-switch-button:visible").first.hover()
+    page.locator(".tooltip.show").wait_for()
+
+
+def open_a_solution(page):
+    solution = page.locator("details.hide").first
+    solution.locator("summary").click()
+    solution.scroll_into_view_if_needed()
+
+
+def run_live_cells(page):
+    start_live_code(page)
+    for first_line in ["import numpy", "var_1 = torch.tensor(3.0"]:
+        live_cell(page, first_line).get_by_role("button", name="run", exact=True).click()
+    cell = live_cell(page, "var_1 = torch.tensor(3.0")
+    kernel_output(cell).filter(has_text="tensor(3.").wait_for()
+    cell.scroll_into_view_if_needed()
+
+
+STATES = [open_sidebar_or_close_it, open_search, open_launch_menu, show_a_tooltip, open_a_solution, run_live_cells]
+
+
+def differing_pixels(before, after, folder):
+    """How many pixels of two PNG screenshots differ; both, and the difference, are saved in folder."""
+    images = [Image.open(io.BytesIO(png)).convert("RGB") for png in (before, after)]
+    for name, image in zip(("before", "after"), images):
+        image.save(folder / f"{name}.png")
+    if images[0].size != images[1].size:
+        return images[0].width * images[0].height
+    difference = ImageChops.difference(*images).point(lambda value: 255 if value > PIXEL else 0)
+    difference.save(folder / "difference.png")
+    return sum(difference.convert("L").histogram()[1:])
+
+
+def assert_looks_the_same(before, after, folder):
+    differing = differing_pixels(before, after, folder)
+    total = Image.open(io.BytesIO(before)).width * Image.open(io.BytesIO(before)).height
+    assert differing <= SHARE * total, f"{differing} of {total} pixels differ: see {folder}"
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("name", [name for name in PAGES if name != "index.html"])  # index.html only redirects
+def test_every_page_looks_as_it_did_with_the_stylesheets_as_shipped(browser, book, stock, name, mode, viewport,
+                                                                    tmp_path):
+    shots = []
+    for site in (stock, book / "html"):
+        page = open_page(browser, site, name, mode, viewport)
+        shots.append(page.screenshot(full_page=True, animations="disabled", style=STILL))
+        close(page)
+    assert_looks_the_same(*shots, tmp_path)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("state", STATES, ids=[state.__name__ for state in STATES])
+def test_every_state_of_a_chapter_looks_as_it_did_with_the_stylesheets_as_shipped(browser, book, stock, state, mode,
+                                                                                  viewport, request, tmp_path):
+    shots = []
+    for site in (stock, book / "html"):
+        live = request.getfixturevalue("live") if state is run_live_cells else None
+        page = open_page(browser, site, "chapters/01-autograd.html", mode, viewport, live)
+        state(page)
+        shots.append(page.screenshot(animations="disabled", style=STILL))
+        close(page)
+    assert_looks_the_same(*shots, tmp_path)

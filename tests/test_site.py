@@ -38,9 +38,9 @@ def test_page_loads_from_the_site_alone_shows_its_outputs_and_axe_finds_nothing_
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_first_visit_to_a_chapter_downloads_at_most_1_mb(new_context, site, chapter):
+def test_first_visit_to_a_chapter_downloads_at_most_300_kb(new_context, site, chapter):
     weight = page_weight(new_context, f"{site}/chapters/{chapter}.html")
-    assert weight["served"]["total"] <= 1_000_000, weight["requests"]
+    assert weight["served"]["total"] <= 300_000, weight["requests"]
     # Neither the theme's icon script nor a math one; live code's thebe comes only when asked for.
     assert [url for url in weight["requests"] if re.search(r"fontawesome|mathjax|thebe", url, re.I)] == []
 
