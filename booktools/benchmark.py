@@ -28,8 +28,20 @@ from booktools.live_server import free_port
 # The tests' helpers for building, executing and browsing the book: the benchmark measures what the tests check.
 sys.path.insert(0, str(ROOT / "tests"))
 from book import (  # noqa: E402
-    CHAPTERS, CHROMIUM, CHROMIUM_ARGS, LiveServer, copy_of_book, execute, executed, kernel_output, live_cell, make,
-    output, page_weight, run_button, start_live_code,
+    CHAPTERS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LiveServer,
+    copy_of_book,
+    execute,
+    executed,
+    kernel_output,
+    live_cell,
+    make,
+    output,
+    page_weight,
+    run_button,
+    start_live_code,
 )
 
 
@@ -46,12 +58,15 @@ def built(build):
 
 # --- Building ---------------------------------------------------------------------------------------------------
 
+
 def builds(folder):
     """A clean build of a copy of the book, then a rebuild with no change, after a prose edit, after a code edit."""
     book = copy_of_book(folder)
     seconds, clean = timed(make, "book", f"BOOK={book}")
-    chapters = {name: float(s) for name, s in re.findall(
-        r"chapters/([\w-]+)\.md: Executed notebook in ([\d.]+) seconds", output(built(clean)))}
+    chapters = {
+        name: float(s)
+        for name, s in re.findall(r"chapters/([\w-]+)\.md: Executed notebook in ([\d.]+) seconds", output(built(clean)))
+    }
     result = {"clean build": (seconds, executed(clean)), "chapters": chapters}
     result["no-change rebuild"] = rebuild(book)
     prose = book / "chapters" / "01-autograd.md"
@@ -59,8 +74,9 @@ def builds(folder):
     result["prose edit rebuild"] = rebuild(book)
     code = book / "chapters" / "02-gradient-descent.md"
     # The first code cell without options: a line inserted before options would break them.
-    code.write_text(re.sub(r"(```\{code-cell\} ipython3\n)(?![:-])", r"\1# edited by the benchmark\n",
-                           code.read_text(), count=1))
+    code.write_text(
+        re.sub(r"(```\{code-cell\} ipython3\n)(?![:-])", r"\1# edited by the benchmark\n", code.read_text(), count=1)
+    )
     result["code edit rebuild"] = rebuild(book)
     return result
 
@@ -85,6 +101,7 @@ def side_by_side(seconds, cores):
 
 
 # --- Reading --------------------------------------------------------------------------------------------------------
+
 
 def live_code(browser, server, wait):
     """Seconds from the click on Live Code to the first output of chapter 1's first cell that prints something,
@@ -111,6 +128,7 @@ def tests(*command):
 
 # --- All of it ----------------------------------------------------------------------------------------------------
 
+
 def say(step):
     print(f"benchmark: {step}…", file=sys.stderr, flush=True)
 
@@ -120,12 +138,20 @@ def median(values):
 
 
 def machine(browser_version):
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     memory = int(Path("/proc/meminfo").read_text().split()[1]) / 2**20
-    return (f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, {platform.system()}, Python "
-            f"{platform.python_version()}, torch {version('torch')}, jupyter-book {version('jupyter-book')}, "
-            f"Chromium {browser_version}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, {platform.system()}, Python "
+        f"{platform.python_version()}, torch {version('torch')}, jupyter-book {version('jupyter-book')}, "
+        f"Chromium {browser_version}"
+    )
 
 
 def everything(runs, skip_tests, readme):
@@ -136,8 +162,10 @@ def everything(runs, skip_tests, readme):
         sys.exit(f"No built book in {SITE}: run `make benchmark`, which builds it first.")
     # Each clean build right after the chapters' run one by one: the machine may be busy with other work, and their
     # ratio is fairer measured side by side.
-    say(f"Running every chapter with nbclient alone, then building a copy of the book, clean then rebuilt three ways; "
-        f"{runs} times")
+    say(
+        f"Running every chapter with nbclient alone, then building a copy of the book, clean then rebuilt three ways; "
+        f"{runs} times"
+    )
     pure, build_runs = [], []
     with tempfile.TemporaryDirectory() as scratch:
         for i in range(runs):
@@ -171,22 +199,30 @@ def everything(runs, skip_tests, readme):
         "runs": runs,
         "clean build": clean,
         "pure execution": pure_total,
-        "build / pure execution": median([build["clean build"][0] / sum(run.values())
-                                          for build, run in zip(build_runs, pure)]),
+        "build / pure execution": median(
+            [build["clean build"][0] / sum(run.values()) for build, run in zip(build_runs, pure, strict=True)]
+        ),
         "clean build on 4 cores, estimated": four_cores,
         "screenshots": compared,
-        **{kind: {"seconds": median([run[kind][0] for run in build_runs]),
-                  "executed": sorted({chapter for run in build_runs for chapter in run[kind][1]})}
-           for kind in ("no-change rebuild", "prose edit rebuild", "code edit rebuild")},
+        **{
+            kind: {
+                "seconds": median([run[kind][0] for run in build_runs]),
+                "executed": sorted({chapter for run in build_runs for chapter in run[kind][1]}),
+            }
+            for kind in ("no-change rebuild", "prose edit rebuild", "code edit rebuild")
+        },
         "live code, click 5 s after the page opens": median(clicks[5]),
         "live code, click as the page opens": median(clicks[0]),
         "test suite": {"seconds": suite[0], "result": suite[1]},
-        "chapters": {chapter: {
-            "build execution": median([run["chapters"].get(chapter, 0) for run in build_runs]),
-            "pure execution": median([run[chapter] for run in pure]),
-            "first load": {how: weights[chapter][how] for how in ("served", "gzip")},
-            "lighthouse": {name: median([score[name][0] for score in scores[chapter]]) for name in TARGETS},
-        } for chapter in CHAPTERS},
+        "chapters": {
+            chapter: {
+                "build execution": median([run["chapters"].get(chapter, 0) for run in build_runs]),
+                "pure execution": median([run[chapter] for run in pure]),
+                "first load": {how: weights[chapter][how] for how in ("served", "gzip")},
+                "lighthouse": {name: median([score[name][0] for score in scores[chapter]]) for name in TARGETS},
+            }
+            for chapter in CHAPTERS
+        },
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "benchmark.json").write_text(json.dumps(results, indent=1) + "\n")

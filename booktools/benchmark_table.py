@@ -4,6 +4,7 @@ beside the figure it replaces, then each chapter."""
 
 def beside_previous(table, previous):
     """The summary's figures beside those of the table in the README, the last run's."""
+
     def cells(line):
         return [cell.strip() for cell in line.strip().strip("|").split("|")] if line.startswith("|") else []
 
@@ -20,6 +21,7 @@ def beside_previous(table, previous):
 
 def report(r):
     """The results as the README shows them: the targets first, then each chapter."""
+
     def met(ok):
         return "met" if ok else "**not met**"
 
@@ -37,7 +39,8 @@ def report(r):
         f"| Build overhead: clean build / pure execution | {r['build / pure execution']:.2f} (each build right after "
         f"its run) | "
         f"at most 0.7: {met(r['build / pure execution'] <= 0.7)} |",
-        f"| Clean build on 4 cores, estimated from the chapters' times | {r['clean build on 4 cores, estimated']:.1f} s "
+        f"| Clean build on 4 cores, estimated from the chapters' times | "
+        f"{r['clean build on 4 cores, estimated']:.1f} s "
         f"({r['clean build on 4 cores, estimated'] / r['pure execution']:.2f} of pure execution) | |",
         f"| Rebuild, nothing changed | {rebuilds['no-change rebuild']['seconds']:.1f} s "
         f"({rebuilds['no-change rebuild']['seconds'] / r['clean build']:.0%} of clean); executed: "
@@ -59,8 +62,10 @@ def report(r):
         f"| The same, click as the page opens | {r['live code, click as the page opens']:.2f} s | |",
     ]
     if r["test suite"]["seconds"] is not None:
-        lines.append(f"| Test suite (`make test`, one run, book cached) | {r['test suite']['seconds']:.0f} s "
-                     f"({' '.join(r['test suite']['result'])}) | |")
+        lines.append(
+            f"| Test suite (`make test`, one run, book cached) | {r['test suite']['seconds']:.0f} s "
+            f"({' '.join(r['test suite']['result'])}) | |"
+        )
     lines += [
         "",
         "| Chapter | Executed in the build | By nbclient alone | First load as served (HTML / CSS / JS / images / "
@@ -70,8 +75,11 @@ def report(r):
     for name, chapter in r["chapters"].items():
         served, zipped = chapter["first load"]["served"], chapter["first load"]["gzip"]
         parts = " / ".join(f"{served[kind] / 1e3:.0f}" for kind in ("html", "css", "js", "images", "fonts"))
-        scores = " / ".join(f"{chapter['lighthouse'][name]:.0f}" for name in ("performance", "accessibility",
-                                                                             "best-practices"))
-        lines.append(f"| {name} | {chapter['build execution']:.1f} s | {chapter['pure execution']:.1f} s | "
-                     f"{served['total'] / 1e3:.0f} kB ({parts}) | {zipped['total'] / 1e3:.0f} kB | {scores} |")
+        scores = " / ".join(
+            f"{chapter['lighthouse'][name]:.0f}" for name in ("performance", "accessibility", "best-practices")
+        )
+        lines.append(
+            f"| {name} | {chapter['build execution']:.1f} s | {chapter['pure execution']:.1f} s | "
+            f"{served['total'] / 1e3:.0f} kB ({parts}) | {zipped['total'] / 1e3:.0f} kB | {scores} |"
+        )
     return "\n".join(lines)

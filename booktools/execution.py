@@ -98,7 +98,8 @@ def execute_side_by_side(app, env, docnames):
             continue
         notebook = cache.get_project_notebook(record.pk).nb
         if config.metadata_key in notebook.metadata or any(
-                path.match(pattern) for pattern in config.execution_excludepatterns):
+            path.match(pattern) for pattern in config.execution_excludepatterns
+        ):
             continue
         with contextlib.suppress(KeyError):
             cache.match_cache_notebook(notebook)
@@ -112,7 +113,7 @@ def execute_side_by_side(app, env, docnames):
     pool = concurrent.futures.ThreadPoolExecutor(workers)  # threads: each waits on its kernel, a process of its own
     try:
         running = {}
-        for docname, (path, record, notebook) in chapters.items():
+        for docname, (path, _record, notebook) in chapters.items():
             logger.info(f"Executing notebook, {workers} at a time", location=docname)
             running[pool.submit(execute, notebook, path, config)] = docname
         for done in concurrent.futures.as_completed(running):
@@ -123,8 +124,11 @@ def execute_side_by_side(app, env, docnames):
                 logger.info(f"Executing notebook failed: {type(result.err).__name__}", location=docname)
                 continue
             logger.info(f"Executed notebook in {result.time:.2f} seconds", location=docname)
-            cache.cache_notebook_bundle(CacheBundleIn(notebook, record.uri, data={"execution_seconds": result.time}),
-                                        check_validity=False, overwrite=True)
+            cache.cache_notebook_bundle(
+                CacheBundleIn(notebook, record.uri, data={"execution_seconds": result.time}),
+                check_validity=False,
+                overwrite=True,
+            )
     finally:
         pool.shutdown(cancel_futures=True)  # on Ctrl-C, no chapter starts after the ones already running
     if failed and config.execution_raise_on_error:
@@ -138,8 +142,13 @@ def execute(notebook, path, config):
     from jupyter_cache.executors.utils import single_nb_execution
 
     with tempfile.TemporaryDirectory() if config.execution_in_temp else contextlib.nullcontext(path.parent) as cwd:
-        return single_nb_execution(notebook, cwd=str(cwd), timeout=config.execution_timeout,
-                                   allow_errors=config.execution_allow_errors, meta_override=True)
+        return single_nb_execution(
+            notebook,
+            cwd=str(cwd),
+            timeout=config.execution_timeout,
+            allow_errors=config.execution_allow_errors,
+            meta_override=True,
+        )
 
 
 def explain_failed_chapter(app, exception):
@@ -178,9 +187,10 @@ def failed_cell(book, chapter, error, timeout):
     quoted = quoted.group(1).strip() if quoted else None
     sources = [cell.source.strip() for cell in jupytext.reads(text, "md:myst").cells if cell.cell_type == "code"]
     matches = [i for i, source in enumerate(sources) if source == quoted] or [
-        i for i, source in enumerate(sources) if quoted and source and source.splitlines()[0] in quoted]
+        i for i, source in enumerate(sources) if quoted and source and source.splitlines()[0] in quoted
+    ]
     if matches:
-        line = text[:text.find(sources[matches[0]])].count("\n") + 1
+        line = text[: text.find(sources[matches[0]])].count("\n") + 1
         where += f", line {line} (code cell {matches[0] + 1})"
     if isinstance(error, CellTimeoutError):
         return f"{where} ran longer than the {timeout} s a cell may take (execute.timeout in _config.yml)."

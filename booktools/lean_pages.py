@@ -31,12 +31,21 @@ THEME = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_the
 # update of the theme cannot quietly undo it. Each: (template, pattern, replacement, matches expected).
 THEME_EDITS = [
     # fontawesome.js "so that users can add custom icons": this book adds none.
-    ("static/webpack-macros.html", r'\n\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>',
-     "", 1),
+    (
+        "static/webpack-macros.html",
+        r'\n\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>',
+        "",
+        1,
+    ),
     # Sphinx's search scripts (48 kB), which the theme puts in every page's head for its search-as-you-type, off in
     # this book: the search button opens a form that goes to the search page, which loads its own.
-    ("layout.html", r"\n\s*<script src=\"\{\{ pathto\('(_static/searchtools|_static/language_data|searchindex)\.js', "
-     r"1\) \| e \}\}\"></script>", "", 3),
+    (
+        "layout.html",
+        r"\n\s*<script src=\"\{\{ pathto\('(_static/searchtools|_static/language_data|searchindex)\.js', "
+        r"1\) \| e \}\}\"></script>",
+        "",
+        3,
+    ),
 ]
 ICON_STYLES = {"solid": ".fa-solid,.fas", "regular": ".fa-regular,.far", "brands": ".fa-brands,.fab"}
 
@@ -45,8 +54,13 @@ def setup(app):
     app.add_config_value("lean_assets", True, "html")
     # Not a setting: what the files are slimmed with. When it changes, Sphinx writes every page again and copies its
     # static files as shipped, and lean_assets slims them anew.
-    app.add_config_value("lean_assets_by", hashlib.sha256(b"".join(
-        path.read_bytes() for path in (Path(__file__), PARTS, ROOT / "package-lock.json"))).hexdigest(), "html")
+    app.add_config_value(
+        "lean_assets_by",
+        hashlib.sha256(
+            b"".join(path.read_bytes() for path in (Path(__file__), PARTS, ROOT / "package-lock.json"))
+        ).hexdigest(),
+        "html",
+    )
     app.connect("config-inited", edited_theme_templates)
     app.connect("builder-inited", lambda app: vendored("@fortawesome/fontawesome-free"))
     app.add_css_file("icons.css")  # written by write_icons_css
@@ -62,8 +76,10 @@ def edit_template(text, pattern, replacement, expected, name):
     """text with the edit made, or the build's error if the theme's template no longer reads as expected."""
     edited, found = re.subn(pattern, replacement, text)
     if found != expected:
-        raise ExtensionError(f"The theme's {name} changed: booktools/lean_pages.py expected {expected} match(es) of "
-                             f"{pattern!r} and found {found}. Update THEME_EDITS for this version of the theme.")
+        raise ExtensionError(
+            f"The theme's {name} changed: booktools/lean_pages.py expected {expected} match(es) of "
+            f"{pattern!r} and found {found}. Update THEME_EDITS for this version of the theme."
+        )
     return edited
 
 
@@ -93,8 +109,10 @@ def deferred_scripts(app, pagename, templatename, context, doctree):
     # In place: it is the builder's list, to which extensions add a page's own scripts (live-code.js) after this.
     context["script_files"][:] = [
         type(js)(js.filename, priority=js.priority, **{**js.attributes, "defer": "defer"})
-        if js.filename and not {"defer", "async"} & js.attributes.keys()
-        and not str(js.filename).endswith("documentation_options.js") else js
+        if js.filename
+        and not {"defer", "async"} & js.attributes.keys()
+        and not str(js.filename).endswith("documentation_options.js")
+        else js
         for js in context["script_files"]
     ]
 
@@ -113,19 +131,24 @@ def write_icons_css(app, exception):
     font_awesome = vendored("@fortawesome/fontawesome-free")
     icons = json.loads((font_awesome / "metadata" / "icon-families.json").read_text())
     version = json.loads((font_awesome / "package.json").read_text())["version"]
-    rules = [f"/* Font Awesome Free {version} icons (CC BY 4.0, https://fontawesome.com/license/free), as masks: "
-             "written by booktools/lean_pages.py */",
-             # Sized as fontawesome.js sized its SVGs; and no glyph of the theme's icon font, so no 150 kB font.
-             ",".join(ICON_STYLES.values()) + "{height:1em;font-size:inherit;vertical-align:-.125em;"
-             "background-color:currentColor;mask:var(--icon) center/contain no-repeat}",
-             ".fa-lg{font-size:1.25em;vertical-align:-.2em}",
-             ",".join(f"{style}::before" for style in ",".join(ICON_STYLES.values()).split(",")) + "{content:none}"]
+    rules = [
+        f"/* Font Awesome Free {version} icons (CC BY 4.0, https://fontawesome.com/license/free), as masks: "
+        "written by booktools/lean_pages.py */",
+        # Sized as fontawesome.js sized its SVGs; and no glyph of the theme's icon font, so no 150 kB font.
+        ",".join(ICON_STYLES.values()) + "{height:1em;font-size:inherit;vertical-align:-.125em;"
+        "background-color:currentColor;mask:var(--icon) center/contain no-repeat}",
+        ".fa-lg{font-size:1.25em;vertical-align:-.2em}",
+        ",".join(f"{style}::before" for style in ",".join(ICON_STYLES.values()).split(",")) + "{content:none}",
+    ]
     for name, icon in sorted(icons.items()):
         for style, svg in icon["svgs"].get("classic", {}).items():
             used = sorted(names & {name, *icon.get("aliases", {}).get("names", [])})
             if used and style in ICON_STYLES:
-                image = urllib.parse.quote(f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {svg['width']} "
-                                           f"{svg['height']}'><path d='{svg['path']}'/></svg>", safe=" '=/:,")
+                image = urllib.parse.quote(
+                    f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {svg['width']} "
+                    f"{svg['height']}'><path d='{svg['path']}'/></svg>",
+                    safe=" '=/:,",
+                )
                 selectors = [f"{each}.fa-{alias}" for alias in used for each in ICON_STYLES[style].split(",")]
                 # The glyph's width, as the web font gives it.
                 width = int(svg["width"]) / int(svg["height"])
@@ -142,7 +165,8 @@ def write_front_door(app, exception):
         Path(app.outdir) / "index.html",
         f'<!doctype html>\n<html lang="en">\n<meta charset="utf-8">\n<title>{app.config.html_title}</title>\n'
         f'<link rel="icon" href="_static/{Path(app.config.html_favicon).name}">\n'
-        f'<meta http-equiv="Refresh" content="0; url={app.config.root_doc}.html">\n</html>\n')
+        f'<meta http-equiv="Refresh" content="0; url={app.config.root_doc}.html">\n</html>\n',
+    )
 
 
 # Left whole: what the build writes with nothing unused (icons.css, math.css, accessibility.css) and what styles only
@@ -199,21 +223,29 @@ def lean_assets(app, exception):
     styles = [path for path in [*static.glob("*.css"), *static.glob("styles/*.css")] if path.name not in WHOLE]
     # Sphinx copies its static files only when it writes a page (then each is as shipped again), and live_code copies
     # live-code.js on every build. The stylesheets go together: one may use what another defines.
-    to_do = {"scripts": [path for path in scripts if not path.read_text().startswith(DONE)],
-             "styles": styles if any(not path.read_text().startswith(DONE) for path in styles) else []}
+    to_do = {
+        "scripts": [path for path in scripts if not path.read_text().startswith(DONE)],
+        "styles": styles if any(not path.read_text().startswith(DONE) for path in styles) else [],
+    }
     if not any(to_do.values()):
         return
     if not (ROOT / "node_modules" / "purgecss").exists():
         raise ExtensionError("PurgeCSS not found in node_modules: build with `make book`, which installs it (npm ci)")
     # Custom properties that the whole stylesheets and the scripts use, which PurgeCSS cannot see used.
     used_elsewhere = [*(static / name for name in WHOLE), *static.glob("vendor/**/*.css"), *scripts]
-    variables = sorted({name for path in used_elsewhere if path.exists()
-                        for name in re.findall(r"--[A-Za-z][\w-]*", path.read_text())})
+    variables = sorted(
+        {name for path in used_elsewhere if path.exists() for name in re.findall(r"--[A-Za-z][\w-]*", path.read_text())}
+    )
     bootstrap = static / "scripts" / "bootstrap.js"
-    job = {"scripts": [str(path) for path in to_do["scripts"] if path != bootstrap],
-           "styles": [str(path) for path in to_do["styles"]], "done": DONE,
-           "content": [str(path) for path in [*outdir.glob("**/*.html"), *scripts]],
-           "safelist": SAFELIST, "dynamicAttributes": DYNAMIC_ATTRIBUTES, "variables": variables}
+    job = {
+        "scripts": [str(path) for path in to_do["scripts"] if path != bootstrap],
+        "styles": [str(path) for path in to_do["styles"]],
+        "done": DONE,
+        "content": [str(path) for path in [*outdir.glob("**/*.html"), *scripts]],
+        "safelist": SAFELIST,
+        "dynamicAttributes": DYNAMIC_ATTRIBUTES,
+        "variables": variables,
+    }
     if bootstrap in to_do["scripts"]:
         job["bootstrap"] = {"file": str(bootstrap), "theme": str(bootstrap_source(bootstrap)), "parts": str(PARTS)}
     subprocess.run([shutil.which("node") or "node", "-e", LEAN, str(ROOT), json.dumps(job)], check=True)
@@ -224,6 +256,8 @@ def bootstrap_source(shipped):
     source = THEME.parent.parent / "assets" / "scripts" / "bootstrap.js"
     version = json.loads((ROOT / "node_modules" / "bootstrap" / "package.json").read_text())["version"]
     if not source.exists() or f'"{version}"' not in shipped.read_text():
-        raise ExtensionError(f"The theme's scripts/bootstrap.js is not built from {source} with Bootstrap {version} "
-                             "(package.json): pin the Bootstrap that the theme bundles, or update lean_pages.py.")
+        raise ExtensionError(
+            f"The theme's scripts/bootstrap.js is not built from {source} with Bootstrap {version} "
+            "(package.json): pin the Bootstrap that the theme bundles, or update lean_pages.py."
+        )
     return source

@@ -26,8 +26,10 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 LIGHTHOUSE = "lighthouse@12.2.3"  # fetched by npx on first use, not a dependency of the tests
 # As the tests run Chromium (tests/book.py); the last three stop it calling Google's services, which offline
 # would show up as console errors and cost best-practices points that no reader of the site would see.
-CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking "
-                "--disable-component-update --disable-sync")
+CHROME_FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --disable-background-networking "
+    "--disable-component-update --disable-sync"
+)
 TARGETS = {"accessibility": 100, "best-practices": 100, "performance": 100}
 
 
@@ -68,9 +70,21 @@ def serve(site):
 def audit(url):
     """One Lighthouse run (mobile, its default); returns {category: (score, [failed audits that weigh in it])}."""
     run = subprocess.run(
-        ["npx", "--yes", LIGHTHOUSE, url, f"--chrome-path={CHROMIUM}", f"--chrome-flags={CHROME_FLAGS}",
-         f"--only-categories={','.join(TARGETS)}", "--output=json", "--output-path=stdout", "--quiet"],
-        capture_output=True, text=True)
+        [
+            "npx",
+            "--yes",
+            LIGHTHOUSE,
+            url,
+            f"--chrome-path={CHROMIUM}",
+            f"--chrome-flags={CHROME_FLAGS}",
+            f"--only-categories={','.join(TARGETS)}",
+            "--output=json",
+            "--output-path=stdout",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if run.returncode:
         sys.exit(f"Lighthouse failed on {url}:\n{run.stderr[-3000:]}")
     report = json.loads(run.stdout)
@@ -78,8 +92,9 @@ def audit(url):
     for name, category in report["categories"].items():
         scored = [(ref["id"], report["audits"][ref["id"]]) for ref in category["auditRefs"] if ref["weight"]]
         # A score of None: the audit does not apply to this page.
-        failed = [f"{name}: {found['title']}" for name, found in scored
-                  if found["score"] is not None and found["score"] < 1]
+        failed = [
+            f"{name}: {found['title']}" for name, found in scored if found["score"] is not None and found["score"] < 1
+        ]
         results[name] = (round(category["score"] * 100), failed)
     return results
 
@@ -97,13 +112,19 @@ def lighthouse(site):
     print(f"{'page':<40}" + "".join(f"{name:>16}" for name in TARGETS))
     for page, result in results.items():
         print(f"{page:<40}" + "".join(f"{result[name][0]:>16}" for name in TARGETS))
-    missed = [(page, name, score, failed) for page, result in results.items() for name, (score, failed)
-              in result.items() if TARGETS[name] is not None and score < TARGETS[name]]
+    missed = [
+        (page, name, score, failed)
+        for page, result in results.items()
+        for name, (score, failed) in result.items()
+        if TARGETS[name] is not None and score < TARGETS[name]
+    ]
     for page, name, score, failed in missed:
         print(f"\n{page}: {name} {score} < {TARGETS[name]}; failed audits:\n  " + "\n  ".join(failed))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    saved = {page: {name: {"score": score, "failed": failed} for name, (score, failed) in result.items()}
-             for page, result in results.items()}
+    saved = {
+        page: {name: {"score": score, "failed": failed} for name, (score, failed) in result.items()}
+        for page, result in results.items()
+    }
     (RESULTS / "lighthouse.json").write_text(json.dumps({"lighthouse": LIGHTHOUSE, "pages": saved}, indent=1) + "\n")
     print(f"\nSaved in {(RESULTS / 'lighthouse.json').relative_to(ROOT)}.")
     return 1 if missed else 0

@@ -46,8 +46,13 @@ def copy_live_code_and_downloads(app, exception):
     static = Path(app.outdir) / "_static"
     # Sphinx copies static files only when some page was out of date; an edited script must not wait for that.
     shutil.copytree(ASSETS, static, dirs_exist_ok=True, copy_function=copy_if_changed)
-    shutil.copytree(vendored("thebe") / "lib", static / "vendor" / "thebe", dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("*.map", "types"), copy_function=copy_if_changed)
+    shutil.copytree(
+        vendored("thebe") / "lib",
+        static / "vendor" / "thebe",
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("*.map", "types"),
+        copy_function=copy_if_changed,
+    )
     repository = app.config.thebe_config["repository_url"].removeprefix("https://github.com/").strip("/")
     binder = {
         "repo": repository,

@@ -72,21 +72,35 @@ def start_kernel_server(port, origin, token):
     """`jupyter server` on loopback only, for the book's origin only; the token goes through the environment,
     never the command line, which other users of the machine can read."""
     command = [
-        sys.executable, "-m", "jupyter_server",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        "--ServerApp.open_browser=False", f"--ServerApp.allow_origin={origin}",
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        "--ServerApp.open_browser=False",
+        f"--ServerApp.allow_origin={origin}",
         f"--ServerApp.root_dir={ROOT}",
         # Kernels of closed pages go away after half an hour idle.
-        "--MappingKernelManager.cull_idle_timeout=1800", "--MappingKernelManager.cull_interval=60",
-        "--ServerApp.log_level=WARN", "--ServerApp.identity_provider_class=booktools.origin_check.BookPagesOnly",
+        "--MappingKernelManager.cull_idle_timeout=1800",
+        "--MappingKernelManager.cull_interval=60",
+        "--ServerApp.log_level=WARN",
+        "--ServerApp.identity_provider_class=booktools.origin_check.BookPagesOnly",
         # Kernels talk to the server over unix sockets, which only this user can open, instead of five TCP ports each.
         "--KernelManager.transport=ipc",
     ]
     if os.geteuid() == 0:
         command.append("--allow-root")
     # Its own session: a Ctrl-C in the terminal reaches only us (jupyter server would stop to ask "Shutdown?").
-    server = subprocess.Popen(command, env={**os.environ, "JUPYTER_TOKEN": token}, cwd=ROOT, start_new_session=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        command,
+        env={**os.environ, "JUPYTER_TOKEN": token},
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     server.relay = threading.Thread(target=relay, args=(server.stdout, token, sys.stdout), daemon=True)
     server.relay.start()
     for _ in range(300):
@@ -109,9 +123,12 @@ def relay(messages, token, terminal):
 
 
 def kernel_api(port, token, path, method="GET"):
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/{path}", method=method,
-                                     data=b"" if method == "POST" else None,
-                                     headers={"Authorization": f"token {token}"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/{path}",
+        method=method,
+        data=b"" if method == "POST" else None,
+        headers={"Authorization": f"token {token}"},
+    )
     with urllib.request.urlopen(request, timeout=5) as answer:
         return json.loads(answer.read() or "null")
 

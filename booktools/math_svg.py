@@ -54,8 +54,9 @@ def setup(app):
 def mathjax():
     """The build's MathJax process, and the CSS that its SVG needs (it sends that first)."""
     node = shutil.which("node") or "node"
-    process = subprocess.Popen([node, "-e", MATHJAX, str(vendored("mathjax"))], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [node, "-e", MATHJAX, str(vendored("mathjax"))], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     css = process.stdout.readline()
     if not css:
         raise ExtensionError("MathJax did not start in Node (its messages are above)")

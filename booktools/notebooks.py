@@ -44,8 +44,11 @@ SOLUTION_TITLE = "# @title Solution"
 
 def reader_cells(chapter):
     """The code cells a reader sees: all but the glue-only ones (tagged remove-cell)."""
-    return [cell for cell in chapter.cells
-            if cell.cell_type == "code" and "remove-cell" not in cell.metadata.get("tags", [])]
+    return [
+        cell
+        for cell in chapter.cells
+        if cell.cell_type == "code" and "remove-cell" not in cell.metadata.get("tags", [])
+    ]
 
 
 def reader_notebook(source):
@@ -111,8 +114,10 @@ def header(name, chapter):
     For the maintainer, in small print: where the notebook comes from."""
     book = yaml.safe_load((ROOT / "_config.yml").read_text())["title"]
     # The versions the build ran with, as the opening page glued them.
-    built = {key: glued_text(glue_outputs(FRONT_PAGE), key, f"chapters/{FRONT_PAGE}.md")
-             for key in ("torch_version", "numpy_version", "python_version")}
+    built = {
+        key: glued_text(glue_outputs(FRONT_PAGE), key, f"chapters/{FRONT_PAGE}.md")
+        for key in ("torch_version", "numpy_version", "python_version")
+    }
     lines = [
         f"**Chapter {int(name[:2])} of *{book}***, a hands-on introduction to PyTorch that follows and completes "
         "Houjun Liu's guide *Getting Started with PyTorch*. Run the cells from top to bottom.",
@@ -122,8 +127,10 @@ def header(name, chapter):
     ]
     cells = reader_cells(chapter)
     if any("hide-cell" in cell.metadata.get("tags", []) for cell in cells):
-        lines.append("The solutions to the exercises are folded: unfold one to read it. Folded or not, it runs "
-                     "with the other cells.")
+        lines.append(
+            "The solutions to the exercises are folded: unfold one to read it. Folded or not, it runs "
+            "with the other cells."
+        )
     failing = sum("raises-exception" in cell.metadata.get("tags", []) for cell in cells)
     if failing:
         which = "One cell fails" if failing == 1 else f"{failing} cells fail"
@@ -131,8 +138,10 @@ def header(name, chapter):
             f"{which} on purpose, to show a real error. *Run all* may stop there: carry on from the cell after "
             "it (Colab: Runtime → Run after; JupyterLab: Run → Run Selected Cell and All Below)."
         )
-    lines.append(f"<small>Generated from `chapters/{name}.md` in the book's repository by `make notebooks`: edit "
-                 "that file, not this notebook.</small>")
+    lines.append(
+        f"<small>Generated from `chapters/{name}.md` in the book's repository by `make notebooks`: edit "
+        "that file, not this notebook.</small>"
+    )
     return "\n\n".join(lines)
 
 
@@ -143,8 +152,9 @@ def notebook_text(notebook):
 
 def with_notebooks():
     """The chapters that get a notebook: those with code for the reader to run."""
-    return [source for source in sorted((ROOT / "chapters").glob("[0-9][0-9]-*.md"))
-            if reader_cells(jupytext.read(source))]
+    return [
+        source for source in sorted((ROOT / "chapters").glob("[0-9][0-9]-*.md")) if reader_cells(jupytext.read(source))
+    ]
 
 
 def write_notebooks():

@@ -31,11 +31,17 @@ from jupyter_client import KernelManager
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the book's tools package sits at the repository root, outside tests/
 from booktools.notebooks import SOLUTION_TITLE, reader_code_cell  # noqa: E402
+
 CHAPTERS = sorted(path.stem for path in (ROOT / "chapters").glob("[0-9][0-9]-*.md"))
 HTML = ROOT / "_build" / "html" / "chapters"
 # Every page of the site, as paths under _build/html.
-PAGES = ["index.html", "search.html", "genindex.html", *(f"chapters/{chapter}.html" for chapter in CHAPTERS),
-         "chapters/build-report.html"]
+PAGES = [
+    "index.html",
+    "search.html",
+    "genindex.html",
+    *(f"chapters/{chapter}.html" for chapter in CHAPTERS),
+    "chapters/build-report.html",
+]
 BUILT = ROOT / "_build" / "jupyter_execute" / "chapters"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
@@ -108,17 +114,23 @@ def independent_run(chapter, kernel_specs, folder):
         if "remove-cell" in source_cell.metadata.get("tags", []):
             cells.append(nbformat.v4.new_code_cell(source_cell.source, metadata=source_cell.metadata))
         elif source_cell.cell_type == "code":
-            found = next((i for i in range(position, len(reader.cells))
-                          if reader.cells[i].source == reader_code_cell(source_cell).source), None)
+            found = next(
+                (
+                    i
+                    for i in range(position, len(reader.cells))
+                    if reader.cells[i].source == reader_code_cell(source_cell).source
+                ),
+                None,
+            )
             assert found is not None, f"chapters/{chapter}.ipynb is stale: run `make notebooks`"
-            cells += reader.cells[position:found + 1]
+            cells += reader.cells[position : found + 1]
             position = found + 1
     reader.cells = cells + reader.cells[position:]
     return run_in(kernel_specs, reader, folder)
 
 
 def run_in(kernel_specs, notebook, folder):
-    """Run a notebook top to bottom in the "reader" kernel of kernel_specs, from folder, with the book's cell timeout."""
+    """Run a notebook top to bottom in the "reader" kernel of kernel_specs, from folder, with the book's timeout."""
     kernel = KernelManager(kernel_name="reader", kernel_spec_manager=kernel_specs)
     resources = {"metadata": {"path": str(folder)}}
     nbclient.NotebookClient(notebook, km=kernel, timeout=CONFIG["execute"]["timeout"], resources=resources).execute()
@@ -163,10 +175,17 @@ def error_messages(code_cell):
 def unused_imports(notebook):
     """The names a chapter's code cells import but never use (a chapter imports what it uses, where it uses it)."""
     # IPython magics (%xmode) are not Python: leave those lines out.
-    trees = [ast.parse("\n".join(line for line in c.source.splitlines() if not line.startswith("%")))
-             for c in code_cells(notebook)]
-    imported = {alias.asname or alias.name.split(".")[0] for tree in trees for node in ast.walk(tree)
-                if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+    trees = [
+        ast.parse("\n".join(line for line in c.source.splitlines() if not line.startswith("%")))
+        for c in code_cells(notebook)
+    ]
+    imported = {
+        alias.asname or alias.name.split(".")[0]
+        for tree in trees
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    }
     used = {node.id for tree in trees for node in ast.walk(tree) if isinstance(node, ast.Name)}
     return imported - used
 
@@ -214,8 +233,13 @@ def words(soup):
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # The flags our machines need for headless Chromium; the last three stop it calling Google's services.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def port_open(port):
@@ -229,10 +253,16 @@ def watch(page):
     problems = []
     page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
     page.on("pageerror", lambda error: problems.append(f"exception: {error}"))
-    page.on("response", lambda response: response.status >= 400
-            and problems.append(f"{response.status}: {response.url}"))
-    page.on("request", lambda request: urlsplit(request.url).hostname not in ("127.0.0.1", None)
-            and problems.append(f"off-site request: {request.url}"))
+    page.on(
+        "response", lambda response: response.status >= 400 and problems.append(f"{response.status}: {response.url}")
+    )
+    page.on(
+        "request",
+        lambda request: (
+            urlsplit(request.url).hostname not in ("127.0.0.1", None)
+            and problems.append(f"off-site request: {request.url}")
+        ),
+    )
     return problems
 
 
@@ -243,8 +273,11 @@ def assert_nothing_serious(page):
     """axe-core's default rules (WCAG A and AA, and best practices) find nothing serious or critical."""
     page.add_script_tag(path=AXE)
     violations = page.evaluate("axe.run().then(results => results.violations)")
-    serious = [f"{violation['id']} ({violation['impact']}): {[node['target'] for node in violation['nodes']]}"
-               for violation in violations if violation["impact"] in ("serious", "critical")]
+    serious = [
+        f"{violation['id']} ({violation['impact']}): {[node['target'] for node in violation['nodes']]}"
+        for violation in violations
+        if violation["impact"] in ("serious", "critical")
+    ]
     assert not serious, "\n".join(serious)
 
 
@@ -325,8 +358,11 @@ def keyboard_to(page, target, key="Tab", limit=200):
 
 def live_cell(page, first_line):
     """The one live cell whose source starts with first_line."""
-    found = page.evaluate("""first => [...document.querySelectorAll("div.cell")].flatMap((cell, index) =>
-        cell.querySelector(".CodeMirror")?.CodeMirror.getValue().startsWith(first) ? [index] : [])""", first_line)
+    found = page.evaluate(
+        """first => [...document.querySelectorAll("div.cell")].flatMap((cell, index) =>
+        cell.querySelector(".CodeMirror")?.CodeMirror.getValue().startsWith(first) ? [index] : [])""",
+        first_line,
+    )
     assert len(found) == 1, f"{len(found)} live cells start with {first_line!r}"
     return page.locator("div.cell").nth(found[0])
 
@@ -355,9 +391,14 @@ class LiveServer:
     does). `url` is the address it printed, `output` everything it printed."""
 
     def __init__(self, port, timeout=300):
-        self.process = subprocess.Popen(["make", "--no-print-directory", "live", f"PORT={port}"], cwd=ROOT,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            ["make", "--no-print-directory", "live", f"PORT={port}"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         self.output, self.url, serving = "", None, threading.Event()
         # Read all it prints, so that a chatty server never blocks on a full pipe.
         self.reader = threading.Thread(target=self._read, args=(serving,))
@@ -386,8 +427,12 @@ class LiveServer:
         """The kernel server's JSON answer to a call of its REST API (api/kernels, say), made with the token; None for
         an answer with no body (a DELETE's)."""
         base, token = self.kernel_server
-        request = urllib.request.Request(f"{base}/{path}", method=method, data=b"{}" if method == "POST" else None,
-                                         headers={"Authorization": f"token {token}"})
+        request = urllib.request.Request(
+            f"{base}/{path}",
+            method=method,
+            data=b"{}" if method == "POST" else None,
+            headers={"Authorization": f"token {token}"},
+        )
         with urllib.request.urlopen(request) as answer:
             return json.load(answer) if answer.status != 204 else None
 

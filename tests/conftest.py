@@ -52,6 +52,7 @@ def once(shared, name, make_it):
 @pytest.fixture(scope="session")
 def book(shared):
     """The book, built with the README's command. Chapters whose code is unchanged come from the cache."""
+
     def build(path):
         done = make("book")
         path.write_text(json.dumps({"returncode": done.returncode, "log": output(done)[-10000:]}))
@@ -64,6 +65,7 @@ def book(shared):
 @pytest.fixture(scope="session")
 def reader(shared, tmp_path_factory):
     """A kernel with only what Binder installs (plus ipykernel), its spec kept out of the user's Jupyter folders."""
+
     def install(path):
         venv = make(".venv-reader/.installed")
         path.write_text(json.dumps({"returncode": venv.returncode, "log": output(venv)[-5000:]}))
@@ -80,6 +82,7 @@ def reader(shared, tmp_path_factory):
 @pytest.fixture(scope="session")
 def run(shared, reader):
     """run(chapter): the chapter's one independent run in this session (book.independent_run), for every test."""
+
     @functools.cache
     def chapter_run(chapter):
         def execute(path):
@@ -115,6 +118,7 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def new_context(new_context):
     """pytest-playwright's contexts (each closed after its test), waiting up to a minute for a busy machine."""
+
     def create(**options):
         context = new_context(**options)
         context.set_default_timeout(60_000)
@@ -126,6 +130,7 @@ def new_context(new_context):
 @pytest.fixture(scope="session")
 def site(book):
     """The built book served as a static host serves it (the published site); yields its address."""
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass

@@ -17,7 +17,9 @@ def test_from_numpy_shares_the_arrays_memory_and_torch_tensor_copies(nb):
 
 
 def test_two_scalar_tensors_that_require_grad(nb):
-    assert text(cell(nb, "var_1 = torch.tensor(3.0")) == "(tensor(3., requires_grad=True), tensor(4., requires_grad=True))"
+    assert (
+        text(cell(nb, "var_1 = torch.tensor(3.0")) == "(tensor(3., requires_grad=True), tensor(4., requires_grad=True))"
+    )
 
 
 def test_torch_Tensor_reads_a_number_as_a_size(nb, values):
@@ -59,8 +61,11 @@ def test_backward_gives_gradients_4_and_3(nb):
 
 def test_only_leaves_get_a_grad_and_reading_a_computed_ones_warns(nb):
     printed = text(cell(nb, "import warnings")).splitlines()
-    assert printed == ["is_leaf: True True False", "var_mult.grad: None",
-                       "warning: The .grad attribute of a Tensor that is not a leaf Tensor is being accessed"]
+    assert printed == [
+        "is_leaf: True True False",
+        "var_mult.grad: None",
+        "warning: The .grad attribute of a Tensor that is not a leaf Tensor is being accessed",
+    ]
 
 
 def test_the_second_backward_fails_on_freed_saved_values_not_a_freed_graph(nb):

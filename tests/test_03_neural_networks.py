@@ -13,8 +13,11 @@ def test_linear_layer_shapes_explain_20_and_30(nb):
 
 def test_every_gradient_has_its_parameters_shape(nb):
     printed = text(cell(nb, "(output.sum() - 12).backward()"))
-    for shapes in ["weight.grad (30, 20), bias.grad (30,)", "weight.grad (10, 30), bias.grad (10,)",
-                   "weight.grad (1, 10), bias.grad (1,)"]:
+    for shapes in [
+        "weight.grad (30, 20), bias.grad (30,)",
+        "weight.grad (10, 30), bias.grad (10,)",
+        "weight.grad (1, 10), bias.grad (1,)",
+    ]:
         assert shapes in printed
 
 
@@ -40,7 +43,9 @@ def test_the_network_is_trained_until_its_outputs_sum_to_12(nb, values):
 
 def test_a_frozen_layer_gets_no_gradient_and_does_not_move(nb):
     printed = text(cell(nb, "model.layer_1.requires_grad_(False)")).splitlines()
-    assert [line.split()[2:] for line in printed] == [["False", "changed:", "False"]] * 2 + [["True", "changed:", "True"]] * 4
+    assert [line.split()[2:] for line in printed] == [["False", "changed:", "False"]] * 2 + [
+        ["True", "changed:", "True"]
+    ] * 4
 
 
 def test_a_detached_tensor_is_outside_the_graph(nb):

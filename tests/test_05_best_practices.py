@@ -22,7 +22,14 @@ def test_summing_losses_keeps_the_graph(nb):
 
 def test_a_state_dict_holds_buffers_as_well_as_parameters(nb):
     assert text(cell(nb, "batch_norm = nn.BatchNorm1d(4)")).split() == [
-        "(['weight',", "'bias',", "'running_mean',", "'running_var',", "'num_batches_tracked'],", "['weight',", "'bias'])"]
+        "(['weight',",
+        "'bias',",
+        "'running_mean',",
+        "'running_var',",
+        "'num_batches_tracked'],",
+        "['weight',",
+        "'bias'])",
+    ]
 
 
 def test_loading_numpy_state_fails_under_weights_only_and_loads_when_trusted(nb, values):
@@ -48,7 +55,11 @@ def test_the_cpu_copy_is_compared_to_rounding_not_bit_for_bit(nb):
     x = torch.linspace(-3, 3, 256)[:, None]
     on_cpu = torch.nn.Linear(1, 1)
     with torch.no_grad():
-        gpu_rounded = (lambda inputs: on_cpu(inputs) * (1 + 1e-7))
+
+        def gpu_rounded(inputs):
+            return on_cpu(inputs) * (1 + 1e-7)
+
         assert check(solution, torch=torch, on_cpu=on_cpu, model=gpu_rounded, x=x, device="cpu")
-        assert not check(solution, torch=torch, on_cpu=on_cpu, model=lambda inputs: on_cpu(inputs) + 1e-3, x=x,
-                         device="cpu")
+        assert not check(
+            solution, torch=torch, on_cpu=on_cpu, model=lambda inputs: on_cpu(inputs) + 1e-3, x=x, device="cpu"
+        )

@@ -7,8 +7,18 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from book import (CHAPTERS, assert_nothing_serious, keyboard_to, kernel_output, live_cell, page,
-                  press_live_code_by_keyboard, run_button, start_live_code, watch)
+from book import (
+    CHAPTERS,
+    assert_nothing_serious,
+    kernel_output,
+    keyboard_to,
+    live_cell,
+    page,
+    press_live_code_by_keyboard,
+    run_button,
+    start_live_code,
+    watch,
+)
 
 AUTOGRAD = "chapters/01-autograd.html"
 SOURCES = "[...document.querySelectorAll('.CodeMirror')].map(editor => editor.CodeMirror.getValue())"
@@ -35,12 +45,18 @@ def test_axe_finds_nothing_serious_in_live_cells_and_their_outputs(new_context, 
 
 
 def test_every_figure_says_what_it_shows(book):
-    figures = {f"{chapter}: {image['src']}": image.get("alt", "")
-               for chapter in CHAPTERS for image in page(chapter).select("div.cell_output img")}
+    figures = {
+        f"{chapter}: {image['src']}": image.get("alt", "")
+        for chapter in CHAPTERS
+        for image in page(chapter).select("div.cell_output img")
+    }
     assert figures, "no figures found on the chapter pages"
     # myst-nb's default alt text is the image's file name.
-    unsaid = {figure: alt for figure, alt in figures.items()
-              if len(alt.split()) < 5 or Path(alt).suffix in (".png", ".jpg", ".jpeg", ".svg")}
+    unsaid = {
+        figure: alt
+        for figure, alt in figures.items()
+        if len(alt.split()) < 5 or Path(alt).suffix in (".png", ".jpg", ".jpeg", ".svg")
+    }
     assert unsaid == {}, "give each figure's cell front matter `mystnb: image: alt:` words saying what it shows"
 
 

@@ -23,8 +23,9 @@ def test_chapter_runs_top_to_bottom_alone_in_a_fresh_kernel(run, chapter):
 def test_page_shows_every_output_and_figure(book, run, chapter):
     notebook, html = run(chapter), page(chapter)
     # The page shows the chapter's cells: not the glue-only ones, nor the notebook's own versions cell.
-    shown = [c for c in code_cells(notebook)
-             if "remove-cell" not in tags(c) and c.source != VERSIONS_CELL and c.outputs]
+    shown = [
+        c for c in code_cells(notebook) if "remove-cell" not in tags(c) and c.source != VERSIONS_CELL and c.outputs
+    ]
     assert len(html.select("div.cell_output")) == len(shown)
     assert len(html.select("div.cell_output img")) == sum(len(figures(c)) for c in shown)
     assert len(html.select("div.cell_output .output.traceback")) == sum(bool(errors(c)) for c in shown)

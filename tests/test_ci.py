@@ -73,7 +73,9 @@ def test_each_deploy_asks_binder_to_build_the_image_readers_launch_without_waiti
     deploy = yaml.safe_load(WORKFLOW.read_text())["jobs"]["deploy"]
     steps = [step.get("uses", "") for step in deploy["steps"]]
     ask = next(step for step in deploy["steps"] if "mybinder.org/build/" in str(step.get("env", "")))
-    assert deploy["steps"].index(ask) > next(i for i, uses in enumerate(steps) if uses.startswith("actions/deploy-pages"))
+    assert deploy["steps"].index(ask) > next(
+        i for i, uses in enumerate(steps) if uses.startswith("actions/deploy-pages")
+    )
     # The image Live Code starts: this repository at the branch the site is deployed from, as _config.yml names it.
     assert ask["env"]["BINDER_BUILD"] == "https://mybinder.org/build/gh/${{ github.repository }}/${{ github.ref_name }}"
     assert f"refs/heads/{CONFIG['repository']['branch']}" in deploy["if"]

@@ -70,8 +70,9 @@ def test_a_failing_cell_stops_the_readme_build_and_the_last_words_say_where_and_
 
 def test_a_cell_error_stops_even_a_plain_jupyter_book_build(tmp_path):
     jupyter_book = Path(sys.executable).with_name("jupyter-book")  # the one in the tests' virtual environment
-    plain = subprocess.run([jupyter_book, "build", book_with(["cell-error"], tmp_path)], capture_output=True, text=True,
-                           timeout=600)
+    plain = subprocess.run(
+        [jupyter_book, "build", book_with(["cell-error"], tmp_path)], capture_output=True, text=True, timeout=600
+    )
     assert plain.returncode != 0
     line, number = last_code_cell("cell-error")
     assert f"chapters/cell-error.md, line {line} (code cell {number}) raised NameError" in output(plain)
@@ -81,9 +82,11 @@ def test_a_cell_error_stops_even_a_plain_jupyter_book_build(tmp_path):
 WARNINGS = {
     "missing-glue": {"No key 'question_never_glued' found in glue data": "question_never_glued"},
     "stray-stderr": {"stderr was found in the cell outputs of cell": None},  # myst-nb's line is near the cell
-    "broken-link": {"undefined label: 'a-label-nobody-defined'": "a-label-nobody-defined",
-                    "'myst' cross-reference target not found: 'no-such-chapter.md'": "no-such-chapter.md",
-                    "py:func reference target not found: torch.no_such_function": "torch.no_such_function"},
+    "broken-link": {
+        "undefined label: 'a-label-nobody-defined'": "a-label-nobody-defined",
+        "'myst' cross-reference target not found: 'no-such-chapter.md'": "no-such-chapter.md",
+        "py:func reference target not found: torch.no_such_function": "torch.no_such_function",
+    },
 }
 
 

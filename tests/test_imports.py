@@ -16,6 +16,12 @@ LOADS_NOTHING_OF = {
 
 @pytest.mark.parametrize("module", LOADS_NOTHING_OF)
 def test_an_entry_point_imports_only_what_its_job_needs(module):
-    loaded = subprocess.run([sys.executable, "-c", f"import sys, {module}; print(*sys.modules)"], cwd=ROOT,
-                            capture_output=True, text=True, check=True, timeout=60).stdout.split()
+    loaded = subprocess.run(
+        [sys.executable, "-c", f"import sys, {module}; print(*sys.modules)"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.split()
     assert [name for name in loaded if name.split(".")[0] in LOADS_NOTHING_OF[module]] == []

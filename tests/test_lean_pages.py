@@ -11,8 +11,7 @@ import yaml
 from PIL import Image, ImageChops
 from sphinx.errors import ExtensionError
 
-from book import (CHAPTERS, PAGES, copy_of_book, executed, kernel_output, live_cell, make, output, page,
-                  start_live_code)
+from book import CHAPTERS, PAGES, copy_of_book, executed, kernel_output, live_cell, make, output, page, start_live_code
 from booktools import lean_pages
 
 
@@ -20,8 +19,11 @@ from booktools import lean_pages
 def test_only_styles_hold_up_a_chapters_first_paint(book, chapter):
     html = page(chapter)
     # documentation_options.js may block: the inline scripts after it set its values.
-    blocking = [script["src"] for script in html.head.select("script[src]")
-                if not script.has_attr("defer") and not script.has_attr("async")]
+    blocking = [
+        script["src"]
+        for script in html.head.select("script[src]")
+        if not script.has_attr("defer") and not script.has_attr("async")
+    ]
     assert [src for src in blocking if "documentation_options.js" not in src] == []
     assert all(figure.get("loading") == "lazy" for figure in html.select("div.cell_output img"))
     assert html.select('script[src*="fontawesome"]') == []
@@ -77,14 +79,14 @@ def stock(book, tmp_path_factory):
     return site
 
 
-def open_page(browser, site, name, mode, viewport, live=None):
+def open_page(new_context, site, name, mode, viewport, live=None):
     """A page with the stylesheets, scripts and images of the built site in folder `site`, loaded with every figure
     decoded. With `live`, the page itself and the kernel's address come from `make live` (Chromium lets a page reach
     the kernel server on 127.0.0.1 only if the page came from there too); the pages of the two builds differ only in
     what no reader sees (?v= checksums, the Colab links of a copy without notebooks). Without, no kernel starts:
     live-code.js warms one up only on 127.0.0.1."""
     origin = live.url if live else "http://book.test"
-    context = browser.new_context(color_scheme=mode, viewport=viewport, reduced_motion="reduce")
+    context = new_context(color_scheme=mode, viewport=viewport, reduced_motion="reduce")
     page = context.new_page()
 
     def answer(route):
@@ -104,7 +106,6 @@ def open_page(browser, site, name, mode, viewport, live=None):
 
 def close(page):
     page.close(run_before_unload=True)  # live-code.js shuts the page's kernel down as it goes
-    page.context.close()
 
 
 def open_sidebar_or_close_it(page):
@@ -136,7 +137,7 @@ def open_a_solution(page):
 
 def run_live_cells(page):
     start_live_code(page)
-    for first_line in ["import numpy", "var_1 = torch.tensor(3.0"]:
+    for first_line in ["import torch", "var_1 = torch.tensor(3.0"]:
         live_cell(page, first_line).get_by_role("button", name="run", exact=True).click()
     cell = live_cell(page, "var_1 = torch.tensor(3.0")
     kernel_output(cell).filter(has_text="tensor(3.").wait_for()
@@ -149,7 +150,7 @@ STATES = [open_sidebar_or_close_it, open_search, open_launch_menu, show_a_toolti
 def differing_pixels(before, after, folder):
     """How many pixels of two PNG screenshots differ; both, and the difference, are saved in folder."""
     images = [Image.open(io.BytesIO(png)).convert("RGB") for png in (before, after)]
-    for name, image in zip(("before", "after"), images):
+    for name, image in zip(("before", "after"), images, strict=True):
         image.save(folder / f"{name}.png")
     if images[0].size != images[1].size:
         return images[0].width * images[0].height
@@ -167,11 +168,12 @@ def assert_looks_the_same(before, after, folder):
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 @pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("name", [name for name in PAGES if name != "index.html"])  # index.html only redirects
-def test_every_page_looks_as_it_did_with_the_stylesheets_as_shipped(browser, book, stock, name, mode, viewport,
-                                                                    tmp_path):
+def test_every_page_looks_as_it_did_with_the_stylesheets_as_shipped(
+    new_context, book, stock, name, mode, viewport, tmp_path
+):
     shots = []
     for site in (stock, book / "html"):
-        page = open_page(browser, site, name, mode, viewport)
+        page = open_page(new_context, site, name, mode, viewport)
         shots.append(page.screenshot(full_page=True, animations="disabled", style=STILL))
         close(page)
     assert_looks_the_same(*shots, tmp_path)
@@ -180,12 +182,13 @@ def test_every_page_looks_as_it_did_with_the_stylesheets_as_shipped(browser, boo
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 @pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("state", STATES, ids=[state.__name__ for state in STATES])
-def test_every_state_of_a_chapter_looks_as_it_did_with_the_stylesheets_as_shipped(browser, book, stock, state, mode,
-                                                                                  viewport, request, tmp_path):
+def test_every_state_of_a_chapter_looks_as_it_did_with_the_stylesheets_as_shipped(
+    new_context, book, stock, state, mode, viewport, request, tmp_path
+):
     shots = []
     for site in (stock, book / "html"):
         live = request.getfixturevalue("live") if state is run_live_cells else None
-        page = open_page(browser, site, "chapters/01-autograd.html", mode, viewport, live)
+        page = open_page(new_context, site, "chapters/01-autograd.html", mode, viewport, live)
         state(page)
         shots.append(page.screenshot(animations="disabled", style=STILL))
         close(page)

@@ -18,7 +18,9 @@ AUTOGRAD = "chapters/01-autograd.html"
 TRAINING = "chapters/04-training-loop.html"
 
 # What the build wrote below each code cell, read before Live Code replaces it.
-BOOK_OUTPUTS = "[...document.querySelectorAll('div.cell')].map(cell => cell.querySelector('.cell_output')?.innerText ?? '')"
+BOOK_OUTPUTS = (
+    "[...document.querySelectorAll('div.cell')].map(cell => cell.querySelector('.cell_output')?.innerText ?? '')"
+)
 IDLE = "() => !document.querySelector('div.cell[data-live=queued], div.cell[data-live=running]')"
 
 
@@ -53,8 +55,10 @@ def settled(page, timeout=120_000):
 
 def index(page, first_line):
     return page.locator("div.cell").evaluate_all(
-        "(cells, first) => cells.findIndex(c => c.querySelector('.CodeMirror').CodeMirror.getValue().startsWith(first))",
-        first_line)
+        "(cells, first) => cells.findIndex(cell =>"
+        " cell.querySelector('.CodeMirror').CodeMirror.getValue().startsWith(first))",
+        first_line,
+    )
 
 
 def lines(text):
@@ -96,7 +100,9 @@ def test_one_run_button_per_cell_and_the_pages_actions_stay_in_view(tab, live):
     cells = tab.locator("div.cell")
     for i in range(cells.count()):
         buttons = cells.nth(i).locator(".thebe-controls button")  # a closed solution's too
-        assert buttons.evaluate_all("all => all.map(b => [b.textContent, b.ariaLabel])") == [["Run", f"Run cell {i + 1}"]]
+        assert buttons.evaluate_all("all => all.map(b => [b.textContent, b.ariaLabel])") == [
+            ["Run", f"Run cell {i + 1}"]
+        ]
     bar = tab.get_by_role("region", name="Live code")
     expect(bar.get_by_role("button")).to_have_text(["Run all", "Restart"])  # Stop and Reconnect when they apply
     # A reader at the foot of the page still sees the status line and the page's actions.
@@ -191,8 +197,11 @@ def test_a_kernel_that_died_is_said_and_its_cells_run_again(tab, live):
     run_button(variables).click()
     settled(tab)
     kernel = tab.evaluate("thebe.session.kernel.id")
-    process = next(p for p in psutil.Process(live.process.pid).children(recursive=True)
-                   if any(kernel in part for part in p.cmdline()))
+    process = next(
+        p
+        for p in psutil.Process(live.process.pid).children(recursive=True)
+        if any(kernel in part for part in p.cmdline())
+    )
     os.kill(process.pid, signal.SIGKILL)  # as the out-of-memory killer does
     expect(status(tab)).to_contain_text("The kernel died", timeout=60_000)
     expect(status(tab)).to_contain_text("started again")
@@ -228,7 +237,8 @@ FIRST_SEEN = """() => new MutationObserver((_, observer) => {
     observer.disconnect();
     requestAnimationFrame(() => window.firstSeen = [...document.querySelectorAll("div.cell .CodeMirror")]
         .filter(editor => !editor.closest("details:not([open])"))
-        .map(editor => ({ lines: editor.CodeMirror.lineCount(), drawn: editor.querySelectorAll(".CodeMirror-code > *").length,
+        .map(editor => ({ lines: editor.CodeMirror.lineCount(),
+                          drawn: editor.querySelectorAll(".CodeMirror-code > *").length,
                           text: editor.querySelector(".CodeMirror-code").innerText.trim().length })));
 }).observe(document.body, { childList: true, subtree: true })"""
 # How far an editor's box reaches below its text, and how much of its text lies beyond its right edge.
@@ -255,7 +265,10 @@ def test_editors_are_drawn_whole_at_once_and_long_lines_are_not_cut_off(tab, liv
     solution.locator("summary").click()
     opened = solution.locator(".CodeMirror")
     with contextlib.suppress(PlaywrightTimeout):  # the page measures it again once it has seen the toggle
-        tab.wait_for_function(f"([editor, reference]) => ({GAPS})(editor).below === reference.below",
-                                 arg=[opened.element_handle(), reference], timeout=2_000)
+        tab.wait_for_function(
+            f"([editor, reference]) => ({GAPS})(editor).below === reference.below",
+            arg=[opened.element_handle(), reference],
+            timeout=2_000,
+        )
     assert opened.evaluate(GAPS) == reference
     assert problems == []

@@ -41,8 +41,11 @@ def test_autograd_cells_run_and_an_edited_cell_runs_again(context, live):
     run(product)
     expect(kernel_output(product)).to_contain_text("tensor(12., grad_fn=<MulBackward0>)")
 
-    type_and_run(page, variables, "var_1 = torch.tensor(5.0, requires_grad=True)\n"
-                                  "var_2 = torch.tensor(4.0, requires_grad=True)\nvar_1, var_2")
+    type_and_run(
+        page,
+        variables,
+        "var_1 = torch.tensor(5.0, requires_grad=True)\nvar_2 = torch.tensor(4.0, requires_grad=True)\nvar_1, var_2",
+    )
     expect(kernel_output(variables)).to_contain_text("tensor(5., requires_grad=True)")
     run(product)
     expect(kernel_output(product)).to_contain_text("tensor(20., grad_fn=<MulBackward0>)")
@@ -120,17 +123,22 @@ def test_a_closed_page_shuts_its_kernel_down(context, live):
 
 
 # What mybinder.org streams while it builds an image (its event stream's own words), here cut short.
-BINDER_BUILDING = "".join(f"data: {json.dumps(event)}\n\n" for event in [
-    {"phase": "waiting", "message": "Waiting for build to start...\n"},
-    {"phase": "building", "message": "Step 1/50 : FROM docker.io/library/buildpack-deps:jammy\n"},
-])
+BINDER_BUILDING = "".join(
+    f"data: {json.dumps(event)}\n\n"
+    for event in [
+        {"phase": "waiting", "message": "Waiting for build to start...\n"},
+        {"phase": "building", "message": "Step 1/50 : FROM docker.io/library/buildpack-deps:jammy\n"},
+    ]
+)
 
 
 def test_live_code_on_binder_says_what_to_expect_while_it_builds(page, site):
     record_status(page)
     # No network here: Binder answers as it does while it builds the book's image, then the connection drops.
-    page.route("https://mybinder.org/build/**", lambda route: route.fulfill(
-        status=200, headers={"Content-Type": "text/event-stream"}, body=BINDER_BUILDING))
+    page.route(
+        "https://mybinder.org/build/**",
+        lambda route: route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body=BINDER_BUILDING),
+    )
     page.goto(f"{site}/{AUTOGRAD}")
     press_live_code(page)
     expect(page.get_by_role("button", name="Reconnect")).to_be_visible(timeout=30_000)

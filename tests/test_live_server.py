@@ -3,8 +3,8 @@ reader's machine, lets no one else in. Each security test tries one way in, as a
 another origin in Chromium."""
 
 import functools
-import io
 import http.server
+import io
 import json
 import os
 import socket
@@ -32,8 +32,12 @@ def kernel_server(live):
 
 def call(url, token=None, method="GET", headers=None):
     """An HTTP status from the kernel server (or the book's site)."""
-    request = urllib.request.Request(url, method=method, data=b"{}" if method == "POST" else None,
-                                     headers={**({"Authorization": f"token {token}"} if token else {}), **(headers or {})})
+    request = urllib.request.Request(
+        url,
+        method=method,
+        data=b"{}" if method == "POST" else None,
+        headers={**({"Authorization": f"token {token}"} if token else {}), **(headers or {})},
+    )
     try:
         return urllib.request.urlopen(request).status
     except urllib.error.HTTPError as refused:
@@ -53,14 +57,21 @@ def kernel(live):
 def listening(process, children=True):
     """The TCP addresses a process (and all its children) listen on."""
     processes = [process, *(process.children(recursive=True) if children else [])]
-    return {(c.laddr.ip, c.laddr.port) for p in processes for c in p.net_connections("inet")
-            if c.status == psutil.CONN_LISTEN}
+    return {
+        (c.laddr.ip, c.laddr.port)
+        for p in processes
+        for c in p.net_connections("inet")
+        if c.status == psutil.CONN_LISTEN
+    }
 
 
 def kernel_process(live, kernel):
     """The running kernel's process, and its connection file (how the server reaches it)."""
-    process = next(p for p in psutil.Process(live.process.pid).children(recursive=True)
-                   if any(kernel in part for part in p.cmdline()))
+    process = next(
+        p
+        for p in psutil.Process(live.process.pid).children(recursive=True)
+        if any(kernel in part for part in p.cmdline())
+    )
     return process, next(Path(part) for part in process.cmdline() if part.endswith(".json"))
 
 
@@ -72,8 +83,9 @@ def run_in_kernel(live, kernel, code):
     printed = []
     try:
         client.wait_for_ready(timeout=60)
-        client.execute_interactive(code, timeout=60, output_hook=lambda message: printed.append(
-            message["content"].get("text", "")))
+        client.execute_interactive(
+            code, timeout=60, output_hook=lambda message: printed.append(message["content"].get("text", ""))
+        )
     finally:
         client.stop_channels()
     return "".join(printed)
@@ -83,8 +95,10 @@ def test_kernels_talk_to_their_server_over_unix_sockets_only_this_user_can_open(
     process, connection_file = kernel_process(live, kernel)
     connection = json.loads(connection_file.read_text())
     assert connection["transport"] == "ipc"
-    channels = {f"{connection['ip']}-{connection[f'{channel}_port']}"
-                for channel in ("shell", "iopub", "stdin", "control", "hb")}
+    channels = {
+        f"{connection['ip']}-{connection[f'{channel}_port']}"
+        for channel in ("shell", "iopub", "stdin", "control", "hb")
+    }
     assert run_in_kernel(live, kernel, "print(6 * 7)") == "42\n"  # reached through those sockets
     assert channels <= {c.laddr for c in process.net_connections("unix")}
     folder = Path(connection["ip"]).parent
@@ -128,8 +142,12 @@ def test_every_port_it_opens_listens_on_loopback_only(live, kernel):
     listening_on = ports
     assert {ip for ip, _ in listening_on} == {"127.0.0.1"}
     # Nothing answers on the machine's other addresses.
-    others = [a.address for addrs in psutil.net_if_addrs().values() for a in addrs
-              if a.family == socket.AF_INET and not a.address.startswith("127.")]
+    others = [
+        a.address
+        for addrs in psutil.net_if_addrs().values()
+        for a in addrs
+        if a.family == socket.AF_INET and not a.address.startswith("127.")
+    ]
     for address in others:
         for _, port in listening_on:
             with socket.socket() as probe:
@@ -154,8 +172,9 @@ def foreign_page(browser, tmp_path_factory):
     """A page served from another origin (another port on 127.0.0.1), in the same browser as the book."""
     folder = tmp_path_factory.mktemp("foreign")
     (folder / "index.html").write_text("<!doctype html><title>Another site</title><p>Nothing to see.")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(
-        http.server.SimpleHTTPRequestHandler, directory=folder))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(http.server.SimpleHTTPRequestHandler, directory=folder)
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     context = browser.new_context()
     page = context.new_page()
@@ -241,8 +260,11 @@ def test_the_token_is_served_to_the_page_never_written_into_the_site(live):
 
 def test_ctrl_c_stops_the_book_and_its_kernel_server(book):
     server = LiveServer(free_port(0))
-    kernel_port = int(json.load(urllib.request.urlopen(f"{server.url}/_static/live-code.json"))
-                      ["server"]["baseUrl"].rsplit(":", 1)[1].strip("/"))
+    kernel_port = int(
+        json.load(urllib.request.urlopen(f"{server.url}/_static/live-code.json"))["server"]["baseUrl"]
+        .rsplit(":", 1)[1]
+        .strip("/")
+    )
     site_port = int(server.url.rsplit(":", 1)[1])
     assert port_open(site_port) and port_open(kernel_port)
     output = server.stop()

@@ -79,8 +79,7 @@ def test_notebook_speaks_to_readers_and_names_the_versions_behind_the_book(book,
     reader, maintainer = header.source.rsplit("\n\n", 1)
     assert reader.startswith(f"**Chapter {int(chapter[:2])} of ")
     # The versions the build ran with: the ones installed here, which made the book's outputs.
-    assert (f"PyTorch {torch.__version__}, NumPy {numpy.__version__} and Python {platform.python_version()}"
-            in reader)
+    assert f"PyTorch {torch.__version__}, NumPy {numpy.__version__} and Python {platform.python_version()}" in reader
     assert "edit" not in reader and "make notebooks" not in reader
     assert maintainer.startswith("<small>") and "edit that file, not this notebook" in maintainer
     assert versions.cell_type == "code" and "torch.__version__" in versions.source
@@ -88,10 +87,14 @@ def test_notebook_speaks_to_readers_and_names_the_versions_behind_the_book(book,
 
 @pytest.mark.parametrize("chapter", NOTEBOOKS)
 def test_solutions_are_folded_in_jupyterlab_and_in_colab(chapter):
-    solutions = [cell.source for cell in jupytext.read(ROOT / "chapters" / f"{chapter}.md").cells
-                 if "hide-cell" in tags(cell)]
-    folded = [cell for cell in code_cells(nbformat.read(notebook(chapter), 4))
-              if cell.metadata.get("jupyter", {}).get("source_hidden")]
+    solutions = [
+        cell.source for cell in jupytext.read(ROOT / "chapters" / f"{chapter}.md").cells if "hide-cell" in tags(cell)
+    ]
+    folded = [
+        cell
+        for cell in code_cells(nbformat.read(notebook(chapter), 4))
+        if cell.metadata.get("jupyter", {}).get("source_hidden")
+    ]
     assert solutions and [cell.source for cell in folded] == [f"{SOLUTION_TITLE}\n{source}" for source in solutions]
     assert all(cell.metadata.get("cellView") == "form" for cell in folded)
 

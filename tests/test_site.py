@@ -7,8 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from book import (CHAPTERS, CONFIG, HTML, PAGES, ROOT, assert_nothing_serious, page, page_weight, press_live_code,
-                  watch)
+from book import CHAPTERS, CONFIG, HTML, PAGES, ROOT, assert_nothing_serious, page, page_weight, press_live_code, watch
 
 REPOSITORY = urlsplit(CONFIG["repository"]["url"]).path.strip("/")  # org/name
 BRANCH = CONFIG["repository"]["branch"]
@@ -16,8 +15,7 @@ BRANCH = CONFIG["repository"]["branch"]
 
 @pytest.mark.parametrize("name", PAGES)
 @pytest.mark.parametrize("mode", ["light", "dark"])
-def test_page_loads_from_the_site_alone_shows_its_outputs_and_axe_finds_nothing_serious(new_context, site, name,
-                                                                                        mode):
+def test_page_loads_from_the_site_alone_shows_its_outputs_and_axe_finds_nothing_serious(new_context, site, name, mode):
     page = new_context(color_scheme=mode).new_page()
     problems = watch(page)
     page.goto(f"{site}/{name}", wait_until="networkidle")
@@ -31,8 +29,9 @@ def test_page_loads_from_the_site_alone_shows_its_outputs_and_axe_finds_nothing_
         assert figure.evaluate("img => img.decode().then(() => img.naturalWidth > 0)"), figure.get_attribute("src")
     # Math is typeset when the book is built: each formula an SVG in the text's colour, with MathML for screen readers.
     math = page.locator("div.math, span.math")
-    assert page.locator(".math > mjx-container > svg[aria-hidden=true] + mjx-assistive-mml > math").count() == \
-        math.count()
+    assert (
+        page.locator(".math > mjx-container > svg[aria-hidden=true] + mjx-assistive-mml > math").count() == math.count()
+    )
     assert all(svg.is_visible() for svg in math.locator("svg").all())
     assert_nothing_serious(page)
 
