@@ -43,9 +43,8 @@ def test_the_network_is_trained_until_its_outputs_sum_to_12(nb, values):
 
 def test_a_frozen_layer_gets_no_gradient_and_does_not_move(nb):
     printed = text(cell(nb, "model.layer_1.requires_grad_(False)")).splitlines()
-    assert [line.split()[2:] for line in printed] == [["False", "changed:", "False"]] * 2 + [
-        ["True", "changed:", "True"]
-    ] * 4
+    frozen, trained = ["False", "changed:", "False"], ["True", "changed:", "True"]
+    assert [line.split()[2:] for line in printed] == [frozen] * 2 + [trained] * 4
 
 
 def test_a_detached_tensor_is_outside_the_graph(nb):

@@ -35,9 +35,8 @@ def test_validation_accuracy_is_at_least_90_percent(values):
 
 def test_every_epoch_is_reported_as_validation_loss_and_accuracy(nb, values):
     printed = text(cell(nb, "def train_one_epoch(model, optimizer, loader):")).splitlines()
-    assert [line.split(":")[0] for line in printed] == [
-        f"epoch {epoch:2d}" for epoch in range(1, values["n_epochs"] + 1)
-    ]
+    epochs = range(1, values["n_epochs"] + 1)
+    assert [line.split(":")[0] for line in printed] == [f"epoch {epoch:2d}" for epoch in epochs]
     assert all(": validation loss " in line and ", validation accuracy " in line for line in printed)
 
 
