@@ -428,8 +428,9 @@
     watchKernel(session);
     document.documentElement.dataset.liveCode = "ready";
     if (before === undefined) {
-      say(`Live code is ready, on ${local ? "a kernel on this computer" : "Binder"}. Edit a cell, then press ` +
-        `Shift+Enter or its Run button. ${ready()} In a cell, Tab indents; Esc, then Tab, moves on.`, "ready");
+      say(`Live code is ready, on ${local ? "a kernel on this computer" : "Binder"}. Shift+Enter or Run runs a ` +
+        "cell, after the cells above it that have not run (solutions only if opened). In a cell, Esc then Tab moves on.",
+      "ready");
     } else if (before === session.kernel.id) {
       say("Reconnected, to the same kernel: what the cells made is still there.", "ready");
     } else {
