@@ -388,11 +388,12 @@ def kernel_output(cell):
 
 class LiveServer:
     """`make live PORT=port` in its own process group, stopped with Ctrl-C (SIGINT to the group, as a terminal
-    does). `url` is the address it printed, `output` everything it printed."""
+    does). `url` is the address it printed, `output` everything it printed. The book is the one the tests built
+    (`-o book`: not built again, under the feet of the tests that read it at the same time)."""
 
     def __init__(self, port, timeout=300):
         self.process = subprocess.Popen(
-            ["make", "--no-print-directory", "live", f"PORT={port}"],
+            ["make", "--no-print-directory", "-o", "book", "live", f"PORT={port}"],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -2,8 +2,8 @@
 
 `make test` runs the tests in parallel (pytest-xdist). What a session makes once (the build, the reader's environment,
 the chapters' runs) is made by the first worker that needs it, under a file lock, in a folder all workers share
-(pytest-xdist's own recipe); the others wait for it. Every test that drives the browser or the live server runs in
-one worker, in turn: they share `make live`, whose rebuild may touch the site they load.
+(pytest-xdist's own recipe); the others wait for it. The tests of the live server run in one worker, in turn (they
+share `make live` and its kernels), and so do the other browser tests (one Chromium, loaded page by page).
 """
 
 import functools
@@ -24,12 +24,14 @@ from booktools.live_server import free_port
 # A kernel's first cell imports torch: seconds on a busy machine. Every wait is bounded all the same: pytest-timeout
 # stops a test that hangs (pyproject.toml).
 expect.set_options(timeout=60_000)
-BROWSER_FIXTURES = {"browser", "context", "new_context", "page", "site", "live"}
+BROWSER_FIXTURES = {"browser", "context", "new_context", "page", "site"}
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if BROWSER_FIXTURES & set(item.fixturenames):
+        if "live" in item.fixturenames or item.module.__name__ in ("test_live_server", "test_live_cells"):
+            item.add_marker(pytest.mark.xdist_group("live"))
+        elif BROWSER_FIXTURES & set(item.fixturenames):
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 

@@ -152,6 +152,20 @@ def test_a_running_cell_is_not_queued_again_and_gives_the_books_output(tab, live
     assert f"Cell {number} is still running; it runs once. Stop interrupts it." in said(tab)
 
 
+def test_stop_interrupts_the_running_cell_and_drops_those_waiting(tab, live):
+    open_live(tab, f"{live.url}/{TRAINING}")
+    training, after = live_cell(tab, "def train_one_epoch"), live_cell(tab, "fig, (left, right) = plt.subplots")
+    run_button(training).click()
+    run_button(after).click()  # waits for the training
+    expect(run_button(training)).to_have_text("Running…", timeout=120_000)
+    tab.get_by_role("button", name="Stop").click()
+    settled(tab)
+    expect(kernel_output(training)).to_contain_text("KeyboardInterrupt")
+    expect(status(tab)).to_contain_text("Stopped")
+    expect(run_button(after)).to_have_text("Run")
+    expect(after.locator(".live-code-hint")).to_have_text("runs the cell above first")  # the training, unfinished
+
+
 def test_a_rerun_that_answers_differently_says_so_and_one_that_does_not_says_nothing(tab, live):
     open_live(tab, f"{live.url}/{AUTOGRAD}")
     adding = live_cell(tab, "(var_1 * var_2 - 7).backward()")  # each run adds to the gradients

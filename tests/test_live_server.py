@@ -75,37 +75,47 @@ def kernel_process(live, kernel):
     return process, next(Path(part) for part in process.cmdline() if part.endswith(".json"))
 
 
-def run_in_kernel(live, kernel, code):
-    """What code prints when run in the kernel, sent as the server sends it: through its connection file."""
+def ask_kernel(live, kernel, code="", expression="None"):
+    """Run code in the kernel, reached as its server reaches it (through its connection file); return the value of
+    expression, as text. Only the kernel's reply is read, which a busy machine cannot make us miss."""
     client = BlockingKernelClient(connection_file=str(kernel_process(live, kernel)[1]))
     client.load_connection_file()
     client.start_channels()
-    printed = []
     try:
+<<<<<<< .merge_file_XejMoc
         client.wait_for_ready(timeout=60)
         client.execute_interactive(
             code, timeout=60, output_hook=lambda message: printed.append(message["content"].get("text", ""))
         )
+=======
+        reply = client.execute(code, user_expressions={"value": expression}, reply=True, timeout=60)
+>>>>>>> .merge_file_jsN5Ao
     finally:
         client.stop_channels()
-    return "".join(printed)
+    return reply["content"]["user_expressions"]["value"]["data"]["text/plain"]
 
 
 def test_kernels_talk_to_their_server_over_unix_sockets_only_this_user_can_open(live, kernel):
     process, connection_file = kernel_process(live, kernel)
     connection = json.loads(connection_file.read_text())
     assert connection["transport"] == "ipc"
+<<<<<<< .merge_file_XejMoc
     channels = {
         f"{connection['ip']}-{connection[f'{channel}_port']}"
         for channel in ("shell", "iopub", "stdin", "control", "hb")
     }
     assert run_in_kernel(live, kernel, "print(6 * 7)") == "42\n"  # reached through those sockets
+=======
+    channels = {f"{connection['ip']}-{connection[f'{channel}_port']}"
+                for channel in ("shell", "iopub", "stdin", "control", "hb")}
+    assert ask_kernel(live, kernel, expression="6 * 7") == "42"  # reached through those sockets
+>>>>>>> .merge_file_jsN5Ao
     assert channels <= {c.laddr for c in process.net_connections("unix")}
     folder = Path(connection["ip"]).parent
     assert folder.stat().st_uid == os.geteuid() and folder.stat().st_mode & 0o077 == 0
     # Its one TCP port is ipykernel's own, hard-wired pipe for the output of processes it forks, on loopback (and
     # deaf to any message without a random key); not one of the channels that carry code.
-    pipe = int(run_in_kernel(live, kernel, "print(get_ipython().kernel.iopub_thread._pipe_port)"))
+    pipe = int(ask_kernel(live, kernel, expression="get_ipython().kernel.iopub_thread._pipe_port"))
     assert listening(process, children=False) == {("127.0.0.1", pipe)}
 
 
@@ -120,7 +130,7 @@ def test_opening_a_page_prints_no_warning_about_tcp(live, page):
     # A line the kernel writes to the terminal after whatever it wrote when it started: once `make live` has
     # printed it, it has printed everything before it.
     marker = f"kernel {kernel} is up"
-    run_in_kernel(live, kernel, f"import sys; print({marker!r}, file=sys.__stderr__, flush=True)")
+    ask_kernel(live, kernel, f"import sys; print({marker!r}, file=sys.__stderr__, flush=True)")
     for _ in range(100):
         if marker in live.output:
             break

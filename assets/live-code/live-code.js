@@ -129,7 +129,7 @@
   function setUpCell(element, thebeCell, index) {
     const cell = { element, thebe: thebeCell, number: index + 1, ran: false, state: "", last: null };
     cell.editor = element.querySelector(".CodeMirror").CodeMirror;
-    cell.source = thebeCell.source;
+    cell.bookSource = thebeCell.source;
     cell.hint = make("span", { className: "live-code-hint", id: `live-code-hint-${index + 1}` });
     cell.button = make("button", { type: "button", className: "thebe-button live-code-run", textContent: "Run" });
     cell.button.setAttribute("aria-label", `Run cell ${cell.number}`);
@@ -138,9 +138,8 @@
     element.querySelector(".thebe-controls").prepend(cell.button, cell.hint);
     cell.editor.setOption("extraKeys", { ...cell.editor.getOption("extraKeys"), "Shift-Enter": () => run(cell) });
     // A wrapped line continues four columns deeper than it starts, so that it does not read as a line of its own.
-    const column = cell.editor.defaultCharWidth();
-    cell.editor.on("renderLine", (_, { text }, element) => {
-      const hang = (/^\s*/.exec(text)[0].length + 4) * column;
+    cell.editor.on("renderLine", (editor, { text }, element) => {
+      const hang = (/^\s*/.exec(text)[0].length + 4) * editor.defaultCharWidth();
       element.style.textIndent = `-${hang}px`;
       element.style.paddingLeft = `${hang + 4}px`; // CodeMirror's own 4px
     });
@@ -158,7 +157,7 @@
     const drawn = cell.element.querySelectorAll(".jp-OutputArea-output img:not([alt])");
     drawn.forEach((image, i) => {
       const book = said[i] ?? said[0];
-      const edited = cell.thebe.source !== cell.source;
+      const edited = cell.thebe.source !== cell.bookSource;
       image.alt = !book ? `A figure drawn by cell ${cell.number}`
         : edited ? `A figure drawn by your edit of cell ${cell.number}; the book's figure here shows: ${book}` : book;
     });
@@ -428,8 +427,9 @@
     watchKernel(session);
     document.documentElement.dataset.liveCode = "ready";
     if (before === undefined) {
-      say(`Live code is ready, on ${local ? "a kernel on this computer" : "Binder"}. Edit a cell, then press ` +
-        `Shift+Enter or its Run button. ${ready()} In a cell, Tab indents; Esc, then Tab, moves on.`, "ready");
+      say(`Live code is ready, on ${local ? "a kernel on this computer" : "Binder"}. Shift+Enter or Run runs a ` +
+        "cell, after the cells above it that have not run (solutions only if opened). In a cell, Esc then Tab moves on.",
+      "ready");
     } else if (before === session.kernel.id) {
       say("Reconnected, to the same kernel: what the cells made is still there.", "ready");
     } else {
