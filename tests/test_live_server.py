@@ -82,14 +82,7 @@ def ask_kernel(live, kernel, code="", expression="None"):
     client.load_connection_file()
     client.start_channels()
     try:
-<<<<<<< .merge_file_XejMoc
-        client.wait_for_ready(timeout=60)
-        client.execute_interactive(
-            code, timeout=60, output_hook=lambda message: printed.append(message["content"].get("text", ""))
-        )
-=======
         reply = client.execute(code, user_expressions={"value": expression}, reply=True, timeout=60)
->>>>>>> .merge_file_jsN5Ao
     finally:
         client.stop_channels()
     return reply["content"]["user_expressions"]["value"]["data"]["text/plain"]
@@ -99,17 +92,11 @@ def test_kernels_talk_to_their_server_over_unix_sockets_only_this_user_can_open(
     process, connection_file = kernel_process(live, kernel)
     connection = json.loads(connection_file.read_text())
     assert connection["transport"] == "ipc"
-<<<<<<< .merge_file_XejMoc
     channels = {
         f"{connection['ip']}-{connection[f'{channel}_port']}"
         for channel in ("shell", "iopub", "stdin", "control", "hb")
     }
-    assert run_in_kernel(live, kernel, "print(6 * 7)") == "42\n"  # reached through those sockets
-=======
-    channels = {f"{connection['ip']}-{connection[f'{channel}_port']}"
-                for channel in ("shell", "iopub", "stdin", "control", "hb")}
     assert ask_kernel(live, kernel, expression="6 * 7") == "42"  # reached through those sockets
->>>>>>> .merge_file_jsN5Ao
     assert channels <= {c.laddr for c in process.net_connections("unix")}
     folder = Path(connection["ip"]).parent
     assert folder.stat().st_uid == os.geteuid() and folder.stat().st_mode & 0o077 == 0
