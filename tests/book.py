@@ -64,7 +64,7 @@ def executed(build):
 def copy_of_book(folder):
     """What a build reads, in a folder of its own (and the extension, which finds the unpacked thebe beside it)."""
     folder.mkdir()
-    for name in ["_config.yml", "_toc.yml", "requirements.txt"]:
+    for name in ["_config.yml", "_toc.yml", "requirements.in", "requirements.txt"]:
         shutil.copy(ROOT / name, folder)
     shutil.copytree(ROOT / "assets", folder / "assets")
     shutil.copytree(ROOT / "chapters", folder / "chapters", ignore=shutil.ignore_patterns("*.ipynb"))

@@ -4,19 +4,22 @@ versions that built the book; and the latest compatibility check (make compat), 
 import importlib.metadata
 import json
 import platform
+import shutil
 
 import pytest
 from bs4 import BeautifulSoup
 
-from book import CHAPTERS, HTML, ROOT, make, output
+from book import CHAPTERS, ROOT, copy_of_book, executed, make, output
 from booktools import compat
 from booktools.execution import locked
 
-COMPAT = ROOT / "_build" / "compat" / "compat.json"
+
+def report_page(book=ROOT):
+    return BeautifulSoup((book / "_build" / "html" / "chapters" / "build-report.html").read_text(), "html.parser")
 
 
-def report_page():
-    return BeautifulSoup((HTML / "build-report.html").read_text(), "html.parser")
+def compatibility_section(book):
+    return report_page(book).select_one("section#compatibility")
 
 
 def tables(html):
@@ -47,39 +50,36 @@ def test_the_report_names_the_versions_that_built_the_book(book):
 
 
 @pytest.fixture
-def compat_report_kept(book):
-    """The compatibility report this folder had, or its absence, put back afterwards (the page built again)."""
-    kept = COMPAT.read_bytes() if COMPAT.exists() else None
-    yield
-    if (COMPAT.read_bytes() if COMPAT.exists() else None) != kept:
-        COMPAT.unlink(missing_ok=True) if kept is None else COMPAT.write_bytes(kept)
-        assert make("book").returncode == 0
+def copy(book, tmp_path):
+    """A copy of the book that starts from the main build's cache (no chapter runs again): the compatibility report is
+    written into its own _build, not under the pages that other tests read at the same time."""
+    folder = copy_of_book(tmp_path / "book")
+    shutil.copytree(book / ".jupyter_cache", folder / "_build" / ".jupyter_cache")
+    return folder
 
 
-def compatibility_section():
-    return report_page().select_one("section#compatibility")
-
-
-def test_the_report_shows_a_compatibility_check_where_one_ran_and_never_otherwise(compat_report_kept):
-    COMPAT.parent.mkdir(parents=True, exist_ok=True)
-    COMPAT.write_text("{not a report")
-    broken = make("book")
-    assert broken.returncode != 0 and f"{COMPAT} is not a report of `make compat`" in output(broken)
+def test_the_report_shows_a_compatibility_check_where_one_ran_and_never_otherwise(copy):
+    report_file = copy / "_build" / "compat" / "compat.json"
+    report_file.parent.mkdir(parents=True)
+    report_file.write_text("{not a report")
+    broken = make("book", f"BOOK={copy}")
+    assert broken.returncode != 0 and f"{report_file} is not a report of `make compat`" in output(broken)
 
     # A check as `make compat` makes one, on the book's own environment only (the others are GBs of downloads).
     chapter = ROOT / "chapters" / f"{CHAPTERS[1]}.ipynb"
     report = compat.check([chapter], {})
-    COMPAT.write_text(json.dumps(report))
-    build = make("book")
+    report_file.write_text(json.dumps(report))
+    build = make("book", f"BOOK={copy}")
     assert build.returncode == 0, output(build)[-3000:]
-    section = compatibility_section()
+    assert executed(build) == []
+    section = compatibility_section(copy)
     assert f"On {report['date']} (commit {report['commit']})" in section.get_text()
     (header, rows), *others = tables(section).items()
     assert header[0] == "chapter" and rows == [(CHAPTERS[1], "runs")] and not others
 
-    COMPAT.unlink()
-    build = make("book")
+    report_file.unlink()
+    build = make("book", f"BOOK={copy}")
     assert build.returncode == 0, output(build)[-3000:]
-    section = compatibility_section()
+    section = compatibility_section(copy)
     assert "No compatibility check ran for this build." in section.get_text(" ", strip=True)
     assert not section.select("table") and report["date"] not in section.get_text()
