@@ -11,7 +11,19 @@ import yaml
 from PIL import Image, ImageChops
 from sphinx.errors import ExtensionError
 
-from book import CHAPTERS, PAGES, copy_of_book, executed, kernel_output, live_cell, make, output, page, start_live_code
+from book import (
+    CHAPTERS,
+    PAGES,
+    copy_of_book,
+    executed,
+    kernel_output,
+    live_cell,
+    make,
+    output,
+    page,
+    run_button,
+    start_live_code,
+)
 from booktools import lean_pages
 
 
@@ -138,7 +150,7 @@ def open_a_solution(page):
 def run_live_cells(page):
     start_live_code(page)
     for first_line in ["import torch", "var_1 = torch.tensor(3.0"]:
-        live_cell(page, first_line).get_by_role("button", name="run", exact=True).click()
+        run_button(live_cell(page, first_line)).click()
     cell = live_cell(page, "var_1 = torch.tensor(3.0")
     kernel_output(cell).filter(has_text="tensor(3.").wait_for()
     cell.scroll_into_view_if_needed()
