@@ -219,7 +219,8 @@
     const closed = cells.filter(hidden).length;
     return enqueue(all, {
       running: () => ` (Run all: ${plural(all.length, "cell")})`,
-      done: `Ran all ${plural(all.length, "cell")}${closed ? `; the ${closed} closed solutions did not run` : ""}.`,
+      done: `Ran all ${plural(all.length, "cell")}${!closed ? "" : closed === 1 ? "; the closed solution did not run"
+        : `; the ${closed} closed solutions did not run`}.`,
     });
   }
 
