@@ -168,14 +168,16 @@ def live(port):
         pass
     finally:
         book.server_close()
-        settle_kernels(kernel_port, token)
-        kernels.terminate()  # jupyter server shuts its kernels down on SIGTERM
         try:
-            kernels.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            kernels.kill()
-        kernels.relay.join(timeout=5)  # its last messages before ours
-        print("Stopped the book and its kernel server.")
+            settle_kernels(kernel_port, token)
+        finally:  # whatever went wrong there (a second Ctrl-C, say), the kernel server does not outlive us
+            kernels.terminate()  # jupyter server shuts its kernels down on SIGTERM
+            try:
+                kernels.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                kernels.kill()
+            kernels.relay.join(timeout=5)  # its last messages before ours
+            print("Stopped the book and its kernel server.")
 
 
 if __name__ == "__main__":
