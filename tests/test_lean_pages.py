@@ -153,6 +153,8 @@ def run_live_cells(page):
         run_button(live_cell(page, first_line)).click()
     cell = live_cell(page, "var_1 = torch.tensor(3.0")
     kernel_output(cell).filter(has_text="tensor(3.").wait_for()
+    # thebe hides a cell's busy spinner 200 ms after its run.
+    page.wait_for_function("[...document.querySelectorAll('.thebe-busy')].every(busy => busy.style.display == 'none')")
     cell.scroll_into_view_if_needed()
 
 
