@@ -149,10 +149,12 @@ def open_a_solution(page):
 
 def run_live_cells(page):
     start_live_code(page)
-    for first_line in ["import torch", "var_1 = torch.tensor(3.0"]:
-        run_button(live_cell(page, first_line)).click()
     cell = live_cell(page, "var_1 = torch.tensor(3.0")
+    run_button(cell).click()  # the cells above it run first
     kernel_output(cell).filter(has_text="tensor(3.").wait_for()
+    # Done, not just answered: every Run button reads "Run" again (not "Running…" or "Waiting…").
+    page.wait_for_function("""() => [...document.querySelectorAll('button[aria-label^="Run cell"]')]
+        .every(button => button.textContent === "Run")""")
     # thebe hides a cell's busy spinner 200 ms after its run.
     page.wait_for_function("[...document.querySelectorAll('.thebe-busy')].every(busy => busy.style.display == 'none')")
     cell.scroll_into_view_if_needed()
