@@ -115,6 +115,22 @@ def test_a_new_environment_runs_every_chapter_again(tmp_path):
     assert len(list((book / "_build" / ".jupyter_cache").iterdir())) == 1  # the old environment's cache is gone
 
 
+def test_chapters_missing_from_the_cache_run_side_by_side(tmp_path):
+    # Each fixture waits a few seconds for the other to start: run one after the other, the first would fail.
+    build = make("book", f"BOOK={book_with(['meet-first', 'meet-second'], tmp_path)}")
+    assert build.returncode == 0, output(build)[-3000:]
+    assert executed(build) == ["meet-first", "meet-second"]
+
+
+def test_a_chapter_that_fails_beside_others_is_named_last_and_the_others_are_kept(tmp_path):
+    book = book_with(["small", "small-too", "cell-error"], tmp_path)
+    build = make("book", f"BOOK={book}")
+    assert build.returncode != 0
+    assert output(build).rindex(last_words("cell-error")) > output(build).rindex("Traceback")
+    # The chapters that ran beside it are cached: the next build runs the failed one alone.
+    assert executed(make("book", f"BOOK={book}")) == ["cell-error"]
+
+
 # What may differ between two runs of the same code: where objects sit in memory.
 MEMORY_ADDRESS = re.compile(r"0x[0-9a-f]{8,}")
 
