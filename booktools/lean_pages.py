@@ -9,6 +9,8 @@
 - The stylesheets keep only the rules that something in the pages or their scripts can match (PurgeCSS), and they and
   the scripts are minified (esbuild): the theme's CSS alone was 0.4 MB, most of it for what no page of this book has.
   `lean_assets: false` (sphinx: config: in _config.yml) leaves them as shipped, for comparing the two.
+
+The same template edits also mend the sidebar buttons, which this pair of themes leaves dead (see THEME_EDITS).
 """
 
 import hashlib
@@ -46,6 +48,23 @@ THEME_EDITS = [
         "",
         3,
     ),
+    # Not for weight: a bug of this theme pair (pydata-sphinx-theme#2451, sphinx-book-theme#1000). pydata 0.17 adds
+    # sidebar buttons to the top bar, which the book theme hides; both themes' scripts bind the first button of each
+    # kind they find, the hidden one, so the visible buttons in the article header did nothing: on a phone, the
+    # chapters' navigation could not be opened. Without the hidden pair, the scripts bind the visible buttons.
+    (
+        "sections/header.html",
+        r'\n\s*<button class="pst-navbar-icon sidebar-toggle primary-toggle".*?</button>',
+        "",
+        1,
+    ),
+    (
+        "sections/header.html",
+        r"\n\s*\{% if not remove_sidebar_secondary and secondary_sidebar_items %\}\s*"
+        r'<button class="pst-navbar-icon sidebar-toggle secondary-toggle".*?</button>\s*\{% endif %\}',
+        "",
+        1,
+    ),
 ]
 ICON_STYLES = {"solid": ".fa-solid,.fas", "regular": ".fa-regular,.far", "brands": ".fa-brands,.fab"}
 
@@ -74,7 +93,7 @@ def setup(app):
 
 def edit_template(text, pattern, replacement, expected, name):
     """text with the edit made, or the build's error if the theme's template no longer reads as expected."""
-    edited, found = re.subn(pattern, replacement, text)
+    edited, found = re.subn(pattern, replacement, text, flags=re.DOTALL)
     if found != expected:
         raise ExtensionError(
             f"The theme's {name} changed: booktools/lean_pages.py expected {expected} match(es) of "
@@ -89,11 +108,15 @@ def edited_theme_templates(app, config):
     for name, pattern, replacement, expected in THEME_EDITS:
         text = edited.get(name) or (THEME / name).read_text()
         edited[name] = edit_template(text, pattern, replacement, expected, name)
+    written = set()
     for name, text in edited.items():
         # The layout under the theme's own name, so that the book theme's `extends` finds our copy first.
         path = folder / ("pydata_sphinx_theme/" + name if name == "layout.html" else name)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_if_changed(path, text)  # a newer template would make Sphinx rewrite every page
+        written.add(path)
+    for stale in {path for path in folder.rglob("*") if path.is_file()} - written:
+        stale.unlink()  # an edit no longer made: the theme's own template applies again
     config.templates_path.insert(0, str(folder))
 
 

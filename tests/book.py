@@ -26,6 +26,7 @@ import nbformat
 import playwright.sync_api
 import yaml
 from bs4 import BeautifulSoup
+from filelock import FileLock
 from jupyter_client import KernelManager
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,15 @@ PAGES = [
 ]
 BUILT = ROOT / "_build" / "jupyter_execute" / "chapters"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+def once(shared, name, make_it):
+    """shared/name, made by make_it(path) in the first worker of a test session to ask; the others wait for it."""
+    path = shared / name
+    with FileLock(f"{path}.lock"):
+        if not path.exists():
+            make_it(path)
+    return path
 
 
 def make(*arguments, timeout=1200):

@@ -1,9 +1,9 @@
 """What the tests share: the book built once, each chapter run once, a reader's kernel, the browser, the servers.
 
 `make test` runs the tests in parallel (pytest-xdist). What a session makes once (the build, the reader's environment,
-the chapters' runs) is made by the first worker that needs it, under a file lock, in a folder all workers share
-(pytest-xdist's own recipe); the others wait for it. The tests of the live server run in one worker, in turn (they
-share `make live` and its kernels), and so do the other browser tests (one Chromium, loaded page by page).
+the chapters' runs, the stock build the screenshots compare with) is made by the first worker that needs it, under a
+file lock, in a folder all workers share (pytest-xdist's own recipe); the others wait for it. What a worker starts
+(its `make live`, its static host, its Chromium) is its own: a test sees only the kernels and pages of its own worker.
 """
 
 import functools
@@ -14,25 +14,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from filelock import FileLock
 from jupyter_client.kernelspec import KernelSpecManager
 from playwright.sync_api import expect
 
-from book import CHROMIUM, CHROMIUM_ARGS, ROOT, LiveServer, glued, independent_run, make, output
+from book import CHROMIUM, CHROMIUM_ARGS, ROOT, LiveServer, glued, independent_run, make, once, output
 from booktools.live_server import free_port
 
 # A kernel's first cell imports torch: seconds on a busy machine. Every wait is bounded all the same: pytest-timeout
 # stops a test that hangs (pyproject.toml).
 expect.set_options(timeout=60_000)
-BROWSER_FIXTURES = {"browser", "context", "new_context", "page", "site"}
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "live" in item.fixturenames or item.module.__name__ in ("test_live_server", "test_live_cells"):
-            item.add_marker(pytest.mark.xdist_group("live"))
-        elif BROWSER_FIXTURES & set(item.fixturenames):
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")
@@ -40,15 +30,6 @@ def shared(tmp_path_factory, worker_id):
     """A folder every worker of this test session shares."""
     base = tmp_path_factory.getbasetemp()
     return base.parent if worker_id != "master" else base
-
-
-def once(shared, name, make_it):
-    """shared/name, made by make_it(path) in the first worker to ask; the others wait for it."""
-    path = shared / name
-    with FileLock(f"{path}.lock"):
-        if not path.exists():
-            make_it(path)
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,15 @@
 fontawesome.js, through edited copies of the theme's templates that stop the build when the theme changes."""
 
 import io
+import json
 import shutil
 import types
 from urllib.parse import urlsplit
 
+import numpy
 import pytest
 import yaml
-from PIL import Image, ImageChops
+from PIL import Image
 from sphinx.errors import ExtensionError
 
 from book import (
@@ -19,6 +21,7 @@ from book import (
     kernel_output,
     live_cell,
     make,
+    once,
     output,
     page,
     run_button,
@@ -48,7 +51,8 @@ def test_a_theme_template_that_changed_stops_the_build_and_says_which(template, 
     for name, *_ in lean_pages.THEME_EDITS:
         (theme / name).parent.mkdir(parents=True, exist_ok=True)
         (theme / name).write_text((lean_pages.THEME / name).read_text())
-    (theme / template).write_text((theme / template).read_text().replace("<script", "<script type=module"))
+    changed = (theme / template).read_text().replace("<script", "<script type=module").replace("<button", "<a")
+    (theme / template).write_text(changed)
     monkeypatch.setattr(lean_pages, "THEME", theme)
     app = types.SimpleNamespace(doctreedir=str(tmp_path / "_build" / ".doctrees"))
     config = types.SimpleNamespace(templates_path=[])
@@ -64,6 +68,7 @@ def test_the_theme_as_installed_takes_every_edit(tmp_path):
     assert config.templates_path == [str(written), "assets/templates"]
     assert "fontawesome" not in (written / "static" / "webpack-macros.html").read_text()
     assert "searchindex.js" not in (written / "pydata_sphinx_theme" / "layout.html").read_text()
+    assert "sidebar-toggle" not in (written / "sections" / "header.html").read_text()
 
 
 # --- Nothing visible changed: the lean site and the same book with its stylesheets and scripts as shipped ------------
@@ -75,18 +80,24 @@ PIXEL, SHARE = 16, 0.0005
 STILL = ".CodeMirror-cursors { visibility: hidden !important; }"
 
 
-@pytest.fixture(scope="module")
-def stock(book, tmp_path_factory):
-    """The book built again with `lean_assets: false`, from the same cache (so with the same outputs)."""
-    folder = copy_of_book(tmp_path_factory.mktemp("stock") / "book")
-    config = yaml.safe_load((folder / "_config.yml").read_text())
-    config["sphinx"]["config"]["lean_assets"] = False
-    (folder / "_config.yml").write_text(yaml.safe_dump(config))
-    shutil.copytree(book / ".jupyter_cache", folder / "_build" / ".jupyter_cache")
-    build = make("book", f"BOOK={folder}")
-    assert build.returncode == 0, output(build)[-3000:]
-    assert executed(build) == []
-    site = folder / "_build" / "html"
+@pytest.fixture(scope="session")
+def stock(book, shared):
+    """The book built again with `lean_assets: false`, from the same cache (so with the same outputs), once for all
+    workers."""
+
+    def build(done):
+        folder = copy_of_book(done.with_name("stock"))
+        config = yaml.safe_load((folder / "_config.yml").read_text())
+        config["sphinx"]["config"]["lean_assets"] = False
+        (folder / "_config.yml").write_text(yaml.safe_dump(config))
+        shutil.copytree(book / ".jupyter_cache", folder / "_build" / ".jupyter_cache")
+        run = make("book", f"BOOK={folder}")
+        done.write_text(json.dumps({"returncode": run.returncode, "log": output(run)[-3000:], "ran": executed(run)}))
+
+    result = json.loads(once(shared, "stock.json", build).read_text())
+    assert result["returncode"] == 0, result["log"]
+    assert result["ran"] == []
+    site = shared / "stock" / "_build" / "html"
     assert (site / "_static" / "styles" / "pydata-sphinx-theme.css").stat().st_size > 300_000  # as shipped
     return site
 
@@ -108,7 +119,10 @@ def open_page(new_context, site, name, mode, viewport, live=None):
         route.fulfill(path=site / path) if (site / path).is_file() else route.fulfill(status=404)
 
     page.route(f"{origin}/**", answer)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
     page.goto(f"{origin}/{name}", wait_until="networkidle")
+    assert errors == []
     page.evaluate("""() => Promise.all([...document.images].map(image => {
         image.loading = "eager";
         return image.decode().catch(() => null);
@@ -121,7 +135,14 @@ def close(page):
 
 
 def open_sidebar_or_close_it(page):
-    page.locator("button.primary-toggle:visible").first.click()
+    page.locator("button.primary-toggle:visible").click()
+    if page.viewport_size["width"] < 992:  # a dialog on a phone, folded away on a desktop
+        page.locator("#pst-primary-sidebar-modal[open]").wait_for()
+    else:
+        page.locator("#pst-primary-sidebar").wait_for(state="hidden")
+    # Away from the button, whose tooltip would otherwise show or not depending on when the screenshot is taken.
+    page.mouse.move(0, page.viewport_size["height"] - 1)
+    page.locator(".tooltip").wait_for(state="detached")
 
 
 def open_search(page):
@@ -163,21 +184,21 @@ def run_live_cells(page):
 STATES = [open_sidebar_or_close_it, open_search, open_launch_menu, show_a_tooltip, open_a_solution, run_live_cells]
 
 
-def differing_pixels(before, after, folder):
-    """How many pixels of two PNG screenshots differ; both, and the difference, are saved in folder."""
-    images = [Image.open(io.BytesIO(png)).convert("RGB") for png in (before, after)]
-    for name, image in zip(("before", "after"), images, strict=True):
-        image.save(folder / f"{name}.png")
-    if images[0].size != images[1].size:
-        return images[0].width * images[0].height
-    difference = ImageChops.difference(*images).point(lambda value: 255 if value > PIXEL else 0)
-    difference.save(folder / "difference.png")
-    return sum(difference.convert("L").histogram()[1:])
-
-
 def assert_looks_the_same(before, after, folder):
-    differing = differing_pixels(before, after, folder)
-    total = Image.open(io.BytesIO(before)).width * Image.open(io.BytesIO(before)).height
+    """At most SHARE of the pixels of two PNG screenshots differ; where more do, both and their difference are saved
+    in folder (only then: encoding a long page's PNG takes longer than comparing it)."""
+    images = [numpy.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=numpy.int16) for png in (before, after)]
+    total = images[0].shape[0] * images[0].shape[1]
+    if images[0].shape == images[1].shape:
+        moved = (numpy.abs(images[0] - images[1]) > PIXEL).any(axis=2)
+        differing = int(moved.sum())
+    else:
+        moved, differing = None, total
+    if differing > SHARE * total:
+        for name, png in (("before", before), ("after", after)):
+            (folder / f"{name}.png").write_bytes(png)
+        if moved is not None:
+            Image.fromarray(moved).save(folder / "difference.png")
     assert differing <= SHARE * total, f"{differing} of {total} pixels differ: see {folder}"
 
 

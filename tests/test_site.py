@@ -56,6 +56,22 @@ def test_first_visit_to_a_chapter_downloads_at_most_300_kb(new_context, site, ch
     assert [url for url in weight["requests"] if re.search(r"fontawesome|mathjax|thebe", url, re.I)] == []
 
 
+@pytest.mark.parametrize("width", [390, 1366], ids=["phone", "desktop"])
+def test_the_sidebar_buttons_open_the_navigation_on_a_phone_and_hide_it_on_a_desktop(new_context, site, width):
+    page = new_context(viewport={"width": width, "height": 844}).new_page()
+    page.goto(f"{site}/chapters/01-autograd.html")
+    page.locator("button.primary-toggle:visible").click()
+    if width < 992:  # the theme's breakpoint: below it the sidebar is a dialog; the contents, another one
+        page.locator("#pst-primary-sidebar-modal[open] a", has_text="Gradient descent").first.wait_for()
+        page.keyboard.press("Escape")
+        page.locator("button.secondary-toggle:visible").click()
+        page.locator("#pst-secondary-sidebar-modal[open] a", has_text="What a tensor is").wait_for()
+    else:
+        page.locator("#pst-primary-sidebar").wait_for(state="hidden")
+        page.locator("button.primary-toggle:visible").click()
+        page.locator("#pst-primary-sidebar").wait_for(state="visible")
+
+
 def menu(html, name):
     """A header menu's links, by their text."""
     return {a.get_text(" ", strip=True): a["href"] for a in html.select(f".dropdown-{name}-buttons a")}

@@ -11,8 +11,10 @@
 (() => {
   const root = document.documentElement.dataset.content_root ?? "";
   const vendor = `${root}_static/vendor/thebe/`;
+  // Not crypto.randomUUID: it exists only on https and localhost, and a site served over plain http must work too.
+  const randomId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16)).join("");
   // A path of its own gives each page, even two tabs of one chapter, its own kernel.
-  const path = `${DOCUMENTATION_OPTIONS.pagename}-${crypto.randomUUID().slice(0, 8)}.ipynb`;
+  const path = `${DOCUMENTATION_OPTIONS.pagename}-${randomId().slice(0, 8)}.ipynb`;
   const readSettings = () => fetch(`${root}_static/live-code.json`, { cache: "no-store" }).then((r) => r.json());
   let started = null;
   let warming = null;
@@ -327,7 +329,7 @@
     const { id, kernel } = await response.json();
     owned = { server, id };
     const socket = new WebSocket(`${server.baseUrl.replace(/^http/, "ws")}api/kernels/${kernel.id}/channels?token=${server.token}`);
-    const header = { msg_id: crypto.randomUUID(), session: crypto.randomUUID(), msg_type: "execute_request" };
+    const header = { msg_id: randomId(), session: randomId(), msg_type: "execute_request" };
     socket.onopen = () => socket.send(JSON.stringify({
       header: { ...header, username: "", version: "5.3", date: new Date().toISOString() },
       parent_header: {},
