@@ -2,6 +2,7 @@
 
     make benchmark                                     all of it, on this machine, in one run; the README's table
     .venv/bin/python -m booktools.benchmark --runs 5 --skip-tests
+    .venv/bin/python -m booktools.benchmark --loaded-runs 0  the test suite once, not also five times under load
 
 A time is the median of --runs runs. It prints a table and writes _build/benchmark/benchmark.json. The site is served
 as a static host serves it (booktools.lighthouse): gzip-compressed where the browser accepts it.
@@ -12,10 +13,12 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from importlib.metadata import version
 from pathlib import Path
@@ -126,6 +129,28 @@ def tests(*command):
     return seconds, re.findall(r"^=*\s*(\d+ \w+.*) in [\d.]+s", output(run), re.MULTILINE)[-1:]
 
 
+def tests_beside_a_build(runs):
+    """`make test` `runs` times in a row while, beside it, a copy of the book is built from clean again and again (a
+    busy machine, as CI on a developer's computer may find it): each run's seconds and last words, and the builds."""
+    stop, builds = threading.Event(), []
+    with tempfile.TemporaryDirectory() as scratch:
+        book = copy_of_book(Path(scratch) / "book")
+
+        def load():
+            while not stop.is_set():
+                shutil.rmtree(book / "_build", ignore_errors=True)
+                builds.append(make("book", f"BOOK={book}").returncode)
+
+        beside = threading.Thread(target=load)
+        beside.start()
+        try:
+            suites = [tests() for _ in range(runs)]
+        finally:
+            stop.set()
+            beside.join()
+    return {"runs": [{"seconds": seconds, "result": result} for seconds, result in suites], "builds": builds}
+
+
 # --- All of it ----------------------------------------------------------------------------------------------------
 
 
@@ -154,7 +179,7 @@ def machine(browser_version):
     )
 
 
-def everything(runs, skip_tests, readme):
+def everything(runs, skip_tests, loaded_runs, readme):
     """Build, rebuild, execute, load, click: every measurement, each the median of `runs` runs."""
     from playwright.sync_api import sync_playwright
 
@@ -188,6 +213,9 @@ def everything(runs, skip_tests, readme):
     if not skip_tests:
         say("The test suite (make test)")
     suite = tests() if not skip_tests else (None, [])
+    if not skip_tests and loaded_runs:
+        say(f"The test suite {loaded_runs} times in a row, beside a second book build")
+    loaded = tests_beside_a_build(loaded_runs) if not skip_tests and loaded_runs else None
 
     clean = median([run["clean build"][0] for run in build_runs])
     pure_total = median([sum(run.values()) for run in pure])
@@ -214,6 +242,7 @@ def everything(runs, skip_tests, readme):
         "live code, click 5 s after the page opens": median(clicks[5]),
         "live code, click as the page opens": median(clicks[0]),
         "test suite": {"seconds": suite[0], "result": suite[1]},
+        "test suite beside a build": loaded,
         "chapters": {
             chapter: {
                 "build execution": median([run["chapters"].get(chapter, 0) for run in build_runs]),
@@ -240,5 +269,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=everything.__doc__)
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (default: %(default)s)")
     parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
+    parser.add_argument(
+        "--loaded-runs",
+        type=int,
+        default=5,
+        help="runs of the test suite in a row beside a second book build (default: %(default)s)",
+    )
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
     sys.exit(everything(**vars(parser.parse_args())))

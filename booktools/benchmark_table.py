@@ -64,7 +64,17 @@ def report(r):
     if r["test suite"]["seconds"] is not None:
         lines.append(
             f"| Test suite (`make test`, one run, book cached) | {r['test suite']['seconds']:.0f} s "
-            f"({' '.join(r['test suite']['result'])}) | |"
+            f"({' '.join(r['test suite']['result'])}) | at most 240 s: {met(r['test suite']['seconds'] <= 240)} |"
+        )
+    if r.get("test suite beside a build"):
+        loaded = r["test suite beside a build"]
+        seconds = sorted(run["seconds"] for run in loaded["runs"])
+        passed = [run for run in loaded["runs"] if run["result"] and "failed" not in run["result"][0]]
+        passed = [run for run in passed if "error" not in run["result"][0]]
+        lines.append(
+            f"| Test suite, {len(seconds)} runs in a row beside a second book build (built from clean "
+            f"{len(loaded['builds'])} times meanwhile) | {len(passed)} of {len(seconds)} passed; "
+            f"{seconds[0]:.0f} to {seconds[-1]:.0f} s | all pass: {met(len(passed) == len(seconds))} |"
         )
     lines += [
         "",

@@ -121,12 +121,14 @@ def open_page(new_context, site, name, mode, viewport, live=None):
     page.route(f"{origin}/**", answer)
     errors = []
     page.on("pageerror", lambda error: errors.append(error))
-    page.goto(f"{origin}/{name}", wait_until="networkidle")
+    # Loaded, not idle: what a page fetches after its load event is live code's (not shown here but in run_live_cells,
+    # which waits for it), and waiting out half a second of quiet for each of some 130 pages is a minute of the suite.
+    page.goto(f"{origin}/{name}", wait_until="load")
     assert errors == []
-    page.evaluate("""() => Promise.all([...document.images].map(image => {
+    page.evaluate("""() => Promise.all([document.fonts.ready, ...[...document.images].map(image => {
         image.loading = "eager";
         return image.decode().catch(() => null);
-    }))""")
+    })])""")
     return page
 
 
