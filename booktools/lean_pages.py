@@ -277,7 +277,9 @@ def lean_assets(app, exception):
     inputs = sorted(
         {*written, *outdir.glob("**/*.html"), *scripts, *(path for path in used_elsewhere if path.exists())}
     )
-    kept = outdir.parent / "lean-assets" / hashlib.sha256(b"".join(path.read_bytes() for path in inputs)).hexdigest()
+    # ...and slimmed the same way (lean_assets_by: this module, the Bootstrap parts, the npm lock).
+    digest = hashlib.sha256(app.config.lean_assets_by.encode() + b"".join(path.read_bytes() for path in inputs))
+    kept = outdir.parent / "lean-assets" / digest.hexdigest()
     if not kept.is_dir():
         subprocess.run([shutil.which("node") or "node", "-e", LEAN, str(ROOT), json.dumps(job)], check=True)
         shutil.rmtree(kept.parent, ignore_errors=True)  # only the latest
