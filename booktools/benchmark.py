@@ -126,7 +126,9 @@ def tests(*command):
     """Seconds and pytest's last words: the README's test command (the book is built and its chapters cached, as in a
     contributor's day), or the one given."""
     seconds, run = timed(subprocess.run, command or ["make", "test"], cwd=ROOT, capture_output=True, text=True)
-    return seconds, re.findall(r"^=*\s*(\d+ \w+.*) in [\d.]+s", output(run), re.MULTILINE)[-1:]
+    last_words = re.findall(r"^=*\s*(\d+ \w+.*) in [\d.]+s", output(run), re.MULTILINE)[-1:]
+    # pytest's short summary: each test that failed, by name, so that a flaky one can be found.
+    return seconds, last_words + re.findall(r"^(?:FAILED|ERROR) (\S+)", output(run), re.MULTILINE)
 
 
 def tests_beside_a_build(runs):
