@@ -215,9 +215,10 @@ def everything(runs, skip_tests, loaded_runs, readme):
     if not skip_tests:
         say("The test suite (make test)")
     suite = tests() if not skip_tests else (None, [])
+    loaded = None
     if not skip_tests and loaded_runs:
         say(f"The test suite {loaded_runs} times in a row, beside a second book build")
-    loaded = tests_beside_a_build(loaded_runs) if not skip_tests and loaded_runs else None
+        loaded = tests_beside_a_build(loaded_runs)
 
     clean = median([run["clean build"][0] for run in build_runs])
     pure_total = median([sum(run.values()) for run in pure])

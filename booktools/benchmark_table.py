@@ -1,6 +1,8 @@
 """The benchmark's results as the README shows them (booktools.benchmark writes them there): the targets first, each
 beside the figure it replaces, then each chapter."""
 
+import re
+
 
 def beside_previous(table, previous):
     """The summary's figures beside those of the table in the README, the last run's."""
@@ -69,8 +71,7 @@ def report(r):
     if r.get("test suite beside a build"):
         loaded = r["test suite beside a build"]
         seconds = sorted(run["seconds"] for run in loaded["runs"])
-        passed = [run for run in loaded["runs"] if run["result"] and "failed" not in run["result"][0]]
-        passed = [run for run in passed if "error" not in run["result"][0]]
+        passed = [run for run in loaded["runs"] if run["result"] and not re.search("failed|error", run["result"][0])]
         lines.append(
             f"| Test suite, {len(seconds)} runs in a row beside a second book build (built from clean "
             f"{len(loaded['builds'])} times meanwhile) | {len(passed)} of {len(seconds)} passed; "

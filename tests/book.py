@@ -56,6 +56,19 @@ def once(shared, name, make_it):
     return path
 
 
+# pydata-sphinx-theme's breakpoint: narrower, the sidebar button opens the sidebar as a dialog; wider, it folds it away.
+SIDEBAR_DIALOG_BELOW = 992
+
+
+def toggle_sidebar(page):
+    """Press the page's visible sidebar button and wait until it took effect: the dialog open, or the sidebar hidden."""
+    page.locator("button.primary-toggle:visible").click()
+    if page.viewport_size["width"] < SIDEBAR_DIALOG_BELOW:
+        page.locator("#pst-primary-sidebar-modal[open]").wait_for()
+    else:
+        page.locator("#pst-primary-sidebar").wait_for(state="hidden")
+
+
 def make(*arguments, timeout=1200):
     """Run one of the README's make targets; return the finished process with its output as text."""
     return subprocess.run(["make", *arguments], cwd=ROOT, capture_output=True, text=True, timeout=timeout)

@@ -26,6 +26,7 @@ from book import (
     page,
     run_button,
     start_live_code,
+    toggle_sidebar,
 )
 from booktools import lean_pages
 
@@ -137,11 +138,7 @@ def close(page):
 
 
 def open_sidebar_or_close_it(page):
-    page.locator("button.primary-toggle:visible").click()
-    if page.viewport_size["width"] < 992:  # a dialog on a phone, folded away on a desktop
-        page.locator("#pst-primary-sidebar-modal[open]").wait_for()
-    else:
-        page.locator("#pst-primary-sidebar").wait_for(state="hidden")
+    toggle_sidebar(page)
     # Away from the button, whose tooltip would otherwise show or not depending on when the screenshot is taken.
     page.mouse.move(0, page.viewport_size["height"] - 1)
     page.locator(".tooltip").wait_for(state="detached")

@@ -13,11 +13,13 @@ from book import (
     HTML,
     PAGES,
     ROOT,
+    SIDEBAR_DIALOG_BELOW,
     assert_nothing_serious,
     page,
     page_weight,
     press_live_code,
     record_status,
+    toggle_sidebar,
     watch,
 )
 
@@ -60,8 +62,8 @@ def test_first_visit_to_a_chapter_downloads_at_most_300_kb(new_context, site, ch
 def test_the_sidebar_buttons_open_the_navigation_on_a_phone_and_hide_it_on_a_desktop(new_context, site, width):
     page = new_context(viewport={"width": width, "height": 844}).new_page()
     page.goto(f"{site}/chapters/01-autograd.html")
-    page.locator("button.primary-toggle:visible").click()
-    if width < 992:  # the theme's breakpoint: below it the sidebar is a dialog; the contents, another one
+    toggle_sidebar(page)
+    if width < SIDEBAR_DIALOG_BELOW:  # the sidebar is a dialog, and so are the contents
         page.locator("#pst-primary-sidebar-modal[open] a", has_text="Gradient descent").first.wait_for()
         page.keyboard.press("Escape")
         page.locator("button.secondary-toggle:visible").click()
