@@ -160,13 +160,22 @@ def live(port):
     kernels = start_kernel_server(kernel_port, origin, token)
     SiteHandler.live_code = json.dumps({"server": {"baseUrl": f"http://127.0.0.1:{kernel_port}/", "token": token}})
     book = http.server.ThreadingHTTPServer(("127.0.0.1", site_port), functools.partial(SiteHandler, directory=SITE))
+    # The site is served from a thread, and a signal only notes that it came: a KeyboardInterrupt raised in the middle
+    # of socketserver (just after it accepted a connection) closed that connection under its handler thread, which
+    # printed an "OSError: Bad file descriptor" traceback. A list, as a signal handler may not take a lock: one that
+    # set a threading.Event while the main thread held the event's lock in wait() would hang for ever.
+    signals = []
+    for signum in (signal.SIGINT, signal.SIGTERM):  # `kill` stops as cleanly as Ctrl-C
+        signal.signal(signum, lambda signum, frame: signals.append(signum))
+    threading.Thread(target=book.serve_forever, daemon=True).start()
     print(f"The book, with live code on a local kernel: {origin}/  (Ctrl-C stops both servers)", flush=True)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops as cleanly as Ctrl-C
     try:
-        book.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        while not signals:
+            time.sleep(0.1)
     finally:
+        # A second Ctrl-C cuts the wait for busy kernels short.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        book.shutdown()
         book.server_close()
         try:
             settle_kernels(kernel_port, token)
