@@ -10,7 +10,8 @@
   the scripts are minified (esbuild): the theme's CSS alone was 0.4 MB, most of it for what no page of this book has.
   `lean_assets: false` (sphinx: config: in _config.yml) leaves them as shipped, for comparing the two.
 
-The same template edits also mend the sidebar buttons, which this pair of themes leaves dead (see THEME_EDITS).
+The same template edits also mend two bugs of this pair of themes (see THEME_EDITS): dead sidebar buttons, and a first
+paint without the theme's colours.
 """
 
 import hashlib
@@ -63,6 +64,19 @@ THEME_EDITS = [
         r"\n\s*\{% if not remove_sidebar_secondary and secondary_sidebar_items %\}\s*"
         r'<button class="pst-navbar-icon sidebar-toggle secondary-toggle".*?</button>\s*\{% endif %\}',
         "",
+        1,
+    ),
+    # Not for weight either: a bug of the theme (pydata-sphinx-theme#1857). Its head script sets the theme to the
+    # default mode, "auto", which no stylesheet rule matches, and only the deferred theme script resolves it to light
+    # or dark: the first paint had none of the theme's colours, then flashed to them (a white flash for a dark-mode
+    # reader) and every element was styled again. Resolved as the head runs, the same way the theme script does it.
+    (
+        "layout.html",
+        r'(document\.documentElement\.dataset\.mode = localStorage\.getItem\("mode"\) \|\| "\{\{ default_mode \}\}";\s*)'
+        r'document\.documentElement\.dataset\.theme = localStorage\.getItem\("theme"\) \|\| "\{\{ default_mode \}\}";',
+        r"\1{ const mode = document.documentElement.dataset.mode;"  # a block: no global name for other scripts
+        r' document.documentElement.dataset.theme = mode == "light" || mode == "dark" ? mode'
+        r' : matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"; }',
         1,
     ),
 ]

@@ -74,6 +74,31 @@ def test_the_sidebar_buttons_open_the_navigation_on_a_phone_and_hide_it_on_a_des
         page.locator("#pst-primary-sidebar").wait_for(state="visible")
 
 
+COLOURS = "() => [document.documentElement.dataset.theme, getComputedStyle(document.body).backgroundColor]"
+
+
+@pytest.mark.parametrize(
+    "scheme, chosen", [("light", None), ("dark", None), ("dark", "light"), ("light", "dark")], ids=str
+)
+def test_the_first_paint_has_the_colours_the_theme_ends_with(new_context, site, scheme, chosen):
+    """The reader's system colour scheme, and the mode they chose with the theme's switch on an earlier visit, if
+    any; a context of its own for each page, as the theme's script saves what it resolved for the next page."""
+
+    def load(hold_back_the_themes_script):
+        context = new_context(color_scheme=scheme)
+        if chosen:
+            context.add_init_script(f"localStorage.setItem('mode', '{chosen}')")
+        page = context.new_page()
+        if hold_back_the_themes_script:  # as it is until the page has loaded: the head alone has set the colours
+            page.route("**/pydata-sphinx-theme.js*", lambda route: route.abort())
+        page.goto(f"{site}/chapters/01-autograd.html")
+        return page.evaluate(COLOURS)
+
+    first, shown = load(True), load(False)
+    assert first == shown
+    assert shown[0] == (chosen or scheme)
+
+
 def menu(html, name):
     """A header menu's links, by their text."""
     return {a.get_text(" ", strip=True): a["href"] for a in html.select(f".dropdown-{name}-buttons a")}
