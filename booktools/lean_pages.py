@@ -72,7 +72,8 @@ THEME_EDITS = [
     # reader) and every element was styled again. Resolved as the head runs, the same way the theme script does it.
     (
         "layout.html",
-        r'(document\.documentElement\.dataset\.mode = localStorage\.getItem\("mode"\) \|\| "\{\{ default_mode \}\}";\s*)'
+        r'(document\.documentElement\.dataset\.mode = localStorage\.getItem\("mode"\) '
+        r'\|\| "\{\{ default_mode \}\}";\s*)'
         r'document\.documentElement\.dataset\.theme = localStorage\.getItem\("theme"\) \|\| "\{\{ default_mode \}\}";',
         r"\1{ const mode = document.documentElement.dataset.mode;"  # a block: no global name for other scripts
         r' document.documentElement.dataset.theme = mode == "light" || mode == "dark" ? mode'
