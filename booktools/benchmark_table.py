@@ -56,8 +56,8 @@ def report(r):
         f"| Largest first load of a chapter page, as served | {largest / 1e3:.0f} kB | at most 300 kB: "
         f"{met(largest <= 300e3)} |",
         f"| Lowest Lighthouse performance (mobile) of a chapter page | {slowest:.0f} | 100: {met(slowest >= 100)} |",
-        f"| Screenshots of every page and state, lean and as shipped, alike | {r['screenshots']} | all passed: "
-        f"{met('failed' not in r['screenshots'] and 'error' not in r['screenshots'])} |",
+        f"| Screenshots of every page and state, lean and as shipped, alike | {' '.join(r['screenshots'][:1])} | "
+        f"all passed: {met(not re.search('failed|error', ' '.join(r['screenshots'])))} |",
         f"| Live code (local kernel), click 5 s after the page opens, to the first output | "
         f"{r['live code, click 5 s after the page opens']:.2f} s | at most 2 s: "
         f"{met(r['live code, click 5 s after the page opens'] <= 2)} |",
@@ -66,7 +66,7 @@ def report(r):
     if r["test suite"]["seconds"] is not None:
         lines.append(
             f"| Test suite (`make test`, one run, book cached) | {r['test suite']['seconds']:.0f} s "
-            f"({' '.join(r['test suite']['result'])}) | at most 240 s: {met(r['test suite']['seconds'] <= 240)} |"
+            f"({' '.join(r['test suite']['result'][:1])}) | at most 240 s: {met(r['test suite']['seconds'] <= 240)} |"
         )
     if r.get("test suite beside a build"):
         loaded = r["test suite beside a build"]
