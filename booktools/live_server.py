@@ -173,8 +173,9 @@ def live(port):
         while not signals:
             time.sleep(0.1)
     finally:
-        # A second Ctrl-C cuts the wait for busy kernels short.
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        # A second Ctrl-C (or `kill`) cuts the wait for busy kernels short.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.default_int_handler)
         book.shutdown()
         book.server_close()
         try:
