@@ -123,13 +123,15 @@ def live_code(browser, server, wait):
 
 
 def tests(*command):
-    """Seconds and pytest's last words: the README's test command (the book is built and its chapters cached, as in a
-    contributor's day), or the one given."""
+    """Seconds, and pytest's last words with its short summary of failures: the README's test command (the book is
+    built and its chapters cached, as in a contributor's day), or the one given."""
     seconds, run = timed(subprocess.run, command or ["make", "test"], cwd=ROOT, capture_output=True, text=True)
     last_words = re.findall(r"^=*\s*(\d+ \w+.*) in [\d.]+s", output(run), re.MULTILINE)[-1:]
-    # pytest's short summary: each test that failed, by name and the start of its message, so that a flaky one can
-    # be found and told why.
-    return seconds, last_words + re.findall(r"^(?:FAILED|ERROR) .*", output(run), re.MULTILINE)
+    return seconds, {
+        "last words": " ".join(last_words),
+        # Each test that failed, by name and the start of its message, so that a flaky one can be found and told why.
+        "failures": re.findall(r"^(?:FAILED|ERROR) .*", output(run), re.MULTILINE),
+    }
 
 
 def tests_beside_a_build(runs):
@@ -212,11 +214,10 @@ def everything(runs, skip_tests, loaded_runs, readme):
     scores = {chapter: [audit(f"{site}/chapters/{chapter}.html") for _ in range(runs)] for chapter in CHAPTERS}
     server.shutdown()
     say("Every page and state, lean and as shipped, in screenshots")
-    # The table shows pytest's last words; benchmark.json keeps the failures as well.
     compared = tests(sys.executable, "-m", "pytest", "-q", "tests/test_lean_pages.py", "-k", "looks_as")[1]
     if not skip_tests:
         say("The test suite (make test)")
-    suite = tests() if not skip_tests else (None, [])
+    suite = tests() if not skip_tests else (None, None)
     loaded = None
     if not skip_tests and loaded_runs:
         say(f"The test suite {loaded_runs} times in a row, beside a second book build")
