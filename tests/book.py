@@ -24,6 +24,7 @@ import jupytext
 import nbclient
 import nbformat
 import playwright.sync_api
+import psutil
 import yaml
 from bs4 import BeautifulSoup
 from filelock import FileLock
@@ -459,6 +460,16 @@ class LiveServer:
         )
         with urllib.request.urlopen(request) as answer:
             return json.load(answer) if answer.status != 204 else None
+
+    def kernel_process(self, kernel):
+        """The process of one of its kernels (by id), and the kernel's connection file (how the server reaches it)."""
+        for process in psutil.Process(self.process.pid).children(recursive=True):
+            # A kernel shut down a moment ago may be gone, or a zombie its server has not reaped yet.
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.ZombieProcess):
+                command = process.cmdline()
+                if any(kernel in part for part in command):
+                    return process, next(Path(part) for part in command if part.endswith(".json"))
+        raise AssertionError(f"no process of kernel {kernel} under make live")
 
     def stop(self):
         os.killpg(self.process.pid, signal.SIGINT)

@@ -7,7 +7,6 @@ import contextlib
 import os
 import signal
 
-import psutil
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
@@ -232,11 +231,7 @@ def test_a_kernel_that_died_is_said_and_its_cells_run_again(tab, live):
     run_button(variables).click()
     settled(tab)
     kernel = tab.evaluate("thebe.session.kernel.id")
-    process = next(
-        p
-        for p in psutil.Process(live.process.pid).children(recursive=True)
-        if any(kernel in part for part in p.cmdline())
-    )
+    process, _ = live.kernel_process(kernel)
     os.kill(process.pid, signal.SIGKILL)  # as the out-of-memory killer does
     expect(status(tab)).to_contain_text("The kernel died", timeout=60_000)
     expect(status(tab)).to_contain_text("started again")

@@ -2,6 +2,7 @@
 reader's machine, lets no one else in. Each security test tries one way in, as another program or as a page of
 another origin in Chromium."""
 
+import contextlib
 import functools
 import http.server
 import io
@@ -56,29 +57,20 @@ def kernel(live):
 
 def listening(process, children=True):
     """The TCP addresses a process (and all its children) listen on."""
-    processes = [process, *(process.children(recursive=True) if children else [])]
-    return {
-        (c.laddr.ip, c.laddr.port)
-        for p in processes
-        for c in p.net_connections("inet")
-        if c.status == psutil.CONN_LISTEN
-    }
-
-
-def kernel_process(live, kernel):
-    """The running kernel's process, and its connection file (how the server reaches it)."""
-    process = next(
-        p
-        for p in psutil.Process(live.process.pid).children(recursive=True)
-        if any(kernel in part for part in p.cmdline())
-    )
-    return process, next(Path(part) for part in process.cmdline() if part.endswith(".json"))
+    addresses = set()
+    for p in [process, *(process.children(recursive=True) if children else [])]:
+        # A kernel shut down a moment ago may be gone, or a zombie that listens on nothing.
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.ZombieProcess):
+            addresses |= {
+                (c.laddr.ip, c.laddr.port) for c in p.net_connections("inet") if c.status == psutil.CONN_LISTEN
+            }
+    return addresses
 
 
 def ask_kernel(live, kernel, code="", expression="None"):
     """Run code in the kernel, reached as its server reaches it (through its connection file); return the value of
     expression, as text. Only the kernel's reply is read, which a busy machine cannot make us miss."""
-    client = BlockingKernelClient(connection_file=str(kernel_process(live, kernel)[1]))
+    client = BlockingKernelClient(connection_file=str(live.kernel_process(kernel)[1]))
     client.load_connection_file()
     client.start_channels()
     try:
@@ -89,7 +81,7 @@ def ask_kernel(live, kernel, code="", expression="None"):
 
 
 def test_kernels_talk_to_their_server_over_unix_sockets_only_this_user_can_open(live, kernel):
-    process, connection_file = kernel_process(live, kernel)
+    process, connection_file = live.kernel_process(kernel)
     connection = json.loads(connection_file.read_text())
     assert connection["transport"] == "ipc"
     channels = {
