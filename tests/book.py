@@ -243,6 +243,37 @@ def glue_values(outputs):
     }
 
 
+def built_notebook(chapter):
+    """The chapter as the build ran it, with the outputs its page shows: from the build's jupyter-cache (myst-nb's own
+    saved copy in _build/jupyter_execute has none when the chapter came from the cache)."""
+    from jupyter_cache import get_cache
+
+    from booktools.execution import environment
+
+    cache = get_cache(str(ROOT / "_build" / ".jupyter_cache" / environment(ROOT)))
+    record = cache.match_cache_notebook(jupytext.read(ROOT / "chapters" / f"{chapter}.md"))
+    return cache.get_cache_bundle(record.pk).nb
+
+
+# What may differ between two runs of the same code: where objects sit in memory.
+MEMORY_ADDRESS = re.compile(r"0x[0-9a-f]{8,}")
+
+
+def shown(code_cell):
+    """What a reader sees of a cell's run, memory addresses masked: each stream's text whole (myst-nb merges the
+    messages a kernel splits by timing), every value displayed (every format: text, figures, glued values), and each
+    error's name and message (not its traceback, which names the files of the kernel's environment)."""
+    streams, displayed = {}, []
+    for o in code_cell.outputs:
+        if o.output_type == "stream":
+            streams[o.name] = streams.get(o.name, "") + o.text
+        elif o.output_type == "error":
+            displayed.append([o.ename, o.evalue])
+        else:
+            displayed.append(dict(o.data))
+    return MEMORY_ADDRESS.sub("0x…", json.dumps([sorted(streams.items()), displayed], sort_keys=True))
+
+
 def page(chapter):
     """The built HTML page of a chapter, parsed."""
     return BeautifulSoup((HTML / f"{chapter}.html").read_text(), "html.parser")
