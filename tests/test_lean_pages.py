@@ -103,15 +103,14 @@ def stock(book, shared):
     return site
 
 
-def open_page(new_context, site, name, mode, viewport, live=None):
-    """A page with the stylesheets, scripts and images of the built site in folder `site`, loaded with every figure
-    decoded. With `live`, the page itself and the kernel's address come from `make live` (Chromium lets a page reach
-    the kernel server on 127.0.0.1 only if the page came from there too); the pages of the two builds differ only in
-    what no reader sees (?v= checksums, the Colab links of a copy without notebooks). Without, no kernel starts:
-    live-code.js warms one up only on 127.0.0.1."""
-    origin = live.url if live else "http://book.test"
-    context = new_context(color_scheme=mode, viewport=viewport, reduced_motion="reduce")
-    page = context.new_page()
+def new_tab(new_context, site, mode, viewport, live=None):
+    """A page that loads the stylesheets, scripts and images of the built site in folder `site`. With `live`, the
+    pages themselves and the kernel's address come from `make live` (Chromium lets a page reach the kernel server on
+    127.0.0.1 only if the page came from there too); the pages of the two builds differ only in what no reader sees
+    (?v= checksums, the Colab links of a copy without notebooks). Without, no kernel starts: live-code.js warms one up
+    only on 127.0.0.1."""
+    origin = live.url if live else ORIGIN
+    page = new_context(color_scheme=mode, viewport=viewport, reduced_motion="reduce").new_page()
 
     def answer(route):
         path = urlsplit(route.request.url).path.lstrip("/")
@@ -120,21 +119,51 @@ def open_page(new_context, site, name, mode, viewport, live=None):
         route.fulfill(path=site / path) if (site / path).is_file() else route.fulfill(status=404)
 
     page.route(f"{origin}/**", answer)
+    return page
+
+
+ORIGIN = "http://book.test"
+
+
+@pytest.fixture(scope="session")
+def tabs(browser):
+    """tabs(site, mode, viewport): this worker's one page for each built site, colour scheme and width, which every
+    screenshot without live code takes to its page. A new page costs more than loading a chapter into an open one,
+    and some 110 screenshots load one each. They close when the session ends."""
+    opened = {}
+
+    def tab(site, mode, viewport):
+        key = (site, mode, viewport["width"])
+        if key not in opened:
+            opened[key] = new_tab(lambda **options: browser.new_context(**options), site, mode, viewport)
+        return opened[key]
+
+    yield tab
+    for each in opened.values():
+        each.context.close()
+
+
+def load(page, name, origin=ORIGIN):
+    """Load a page of the site into page, with every figure decoded, as a fresh page shows it: scrolled to the top,
+    the mouse over nothing."""
+    page.mouse.move(-1, -1)
     errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+
+    def failed(error):
+        errors.append(error)
+
+    page.on("pageerror", failed)
     # Loaded, not idle: what a page fetches after its load event is live code's (not shown here but in run_live_cells,
     # which waits for it), and waiting out half a second of quiet for each of some 130 pages is a minute of the suite.
+    page.goto("about:blank")  # a new document: the same address again would be a reload, which keeps the scroll
     page.goto(f"{origin}/{name}", wait_until="load")
+    page.remove_listener("pageerror", failed)
     assert errors == []
     page.evaluate("""() => Promise.all([document.fonts.ready, ...[...document.images].map(image => {
         image.loading = "eager";
         return image.decode().catch(() => null);
     })])""")
     return page
-
-
-def close(page):
-    page.close(run_before_unload=True)  # live-code.js shuts the page's kernel down as it goes
 
 
 def open_sidebar_or_close_it(page):
@@ -180,6 +209,7 @@ def run_live_cells(page):
     cell.scroll_into_view_if_needed()
 
 
+CHAPTER = "chapters/01-autograd.html"
 STATES = [open_sidebar_or_close_it, open_search, open_launch_menu, show_a_tooltip, open_a_solution, run_live_cells]
 
 
@@ -206,14 +236,11 @@ def assert_looks_the_same(before, after, folder):
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 @pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("name", [name for name in PAGES if name != "index.html"])  # index.html only redirects
-def test_every_page_looks_as_it_did_with_the_stylesheets_as_shipped(
-    new_context, book, stock, name, mode, viewport, tmp_path
-):
+def test_every_page_looks_as_it_did_with_the_stylesheets_as_shipped(tabs, book, stock, name, mode, viewport, tmp_path):
     shots = []
     for site in (stock, book / "html"):
-        page = open_page(new_context, site, name, mode, viewport)
+        page = load(tabs(site, mode, viewport), name)
         shots.append(page.screenshot(full_page=True, animations="disabled", style=STILL))
-        close(page)
     assert_looks_the_same(*shots, tmp_path)
 
 
@@ -221,13 +248,17 @@ def test_every_page_looks_as_it_did_with_the_stylesheets_as_shipped(
 @pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("state", STATES, ids=[state.__name__ for state in STATES])
 def test_every_state_of_a_chapter_looks_as_it_did_with_the_stylesheets_as_shipped(
-    new_context, book, stock, state, mode, viewport, request, tmp_path
+    tabs, new_context, book, stock, state, mode, viewport, request, tmp_path
 ):
     shots = []
     for site in (stock, book / "html"):
-        live = request.getfixturevalue("live") if state is run_live_cells else None
-        page = open_page(new_context, site, "chapters/01-autograd.html", mode, viewport, live)
+        if state is run_live_cells:  # a page of its own: it starts a kernel, which closing the page shuts down
+            live = request.getfixturevalue("live")
+            page = load(new_tab(new_context, site, mode, viewport, live), CHAPTER, live.url)
+        else:
+            page = load(tabs(site, mode, viewport), CHAPTER)
         state(page)
         shots.append(page.screenshot(animations="disabled", style=STILL))
-        close(page)
+        if state is run_live_cells:
+            page.close(run_before_unload=True)  # live-code.js shuts the page's kernel down as it goes
     assert_looks_the_same(*shots, tmp_path)
