@@ -132,10 +132,15 @@ def tabs(browser):
     and some 110 screenshots load one each. They close when the session ends."""
     opened = {}
 
+    def new_context(**options):
+        context = browser.new_context(**options)
+        context.set_default_timeout(60_000)  # as the tests' own contexts wait (conftest.py)
+        return context
+
     def tab(site, mode, viewport):
         key = (site, mode, viewport["width"])
         if key not in opened:
-            opened[key] = new_tab(lambda **options: browser.new_context(**options), site, mode, viewport)
+            opened[key] = new_tab(new_context, site, mode, viewport)
         return opened[key]
 
     yield tab
