@@ -125,7 +125,11 @@ def live_code(browser, server, wait):
 def tests(*command):
     """Seconds, and pytest's last words with its short summary of failures: the README's test command (the book is
     built and its chapters cached, as in a contributor's day), or the one given."""
-    seconds, run = timed(subprocess.run, command or ["make", "test"], cwd=ROOT, capture_output=True, text=True)
+    # pytest fits each failure's summary line to the terminal: a wide one, or a long test name leaves no message.
+    wide = {**os.environ, "COLUMNS": "1000"}
+    seconds, run = timed(
+        subprocess.run, command or ["make", "test"], cwd=ROOT, capture_output=True, text=True, env=wide
+    )
     last_words = re.findall(r"^=*\s*(\d+ \w+.*) in [\d.]+s", output(run), re.MULTILINE)[-1:]
     return seconds, {
         "last words": " ".join(last_words),
