@@ -246,6 +246,7 @@ def glue_values(outputs):
 def built_notebook(chapter):
     """The chapter as the build ran it, with the outputs its page shows: from the build's jupyter-cache (myst-nb's own
     saved copy in _build/jupyter_execute has none when the chapter came from the cache)."""
+    # Here, not at the top: only this test needs jupyter-cache (and its SQLAlchemy), not every worker and the benchmark.
     from jupyter_cache import get_cache
 
     from booktools.execution import environment
@@ -253,25 +254,6 @@ def built_notebook(chapter):
     cache = get_cache(str(ROOT / "_build" / ".jupyter_cache" / environment(ROOT)))
     record = cache.match_cache_notebook(jupytext.read(ROOT / "chapters" / f"{chapter}.md"))
     return cache.get_cache_bundle(record.pk).nb
-
-
-# What may differ between two runs of the same code: where objects sit in memory.
-MEMORY_ADDRESS = re.compile(r"0x[0-9a-f]{8,}")
-
-
-def shown(code_cell):
-    """What a reader sees of a cell's run, memory addresses masked: each stream's text whole (myst-nb merges the
-    messages a kernel splits by timing), every value displayed (every format: text, figures, glued values), and each
-    error's name and message (not its traceback, which names the files of the kernel's environment)."""
-    streams, displayed = {}, []
-    for o in code_cell.outputs:
-        if o.output_type == "stream":
-            streams[o.name] = streams.get(o.name, "") + o.text
-        elif o.output_type == "error":
-            displayed.append([o.ename, o.evalue])
-        else:
-            displayed.append(dict(o.data))
-    return MEMORY_ADDRESS.sub("0x…", json.dumps([sorted(streams.items()), displayed], sort_keys=True))
 
 
 def page(chapter):
@@ -287,6 +269,8 @@ def words(soup):
 # --- The site in a real browser --------------------------------------------------------------------------------
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# How long a browser step may wait (ms): a kernel's first cell imports torch, seconds on a busy machine.
+WAIT = 60_000
 # The flags our machines need for headless Chromium; the last three stop it calling Google's services.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -378,7 +362,7 @@ def press_live_code(page):
 def start_live_code(page, press=press_live_code):
     """Press Live Code (with the mouse unless told otherwise); return once the kernel is ready."""
     press(page)
-    page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=60_000)
+    page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=WAIT)
 
 
 def press_live_code_by_keyboard(page):

@@ -17,12 +17,12 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from playwright.sync_api import expect
 
-from book import CHROMIUM, CHROMIUM_ARGS, ROOT, LiveServer, glued, independent_run, make, once, output
+from book import CHROMIUM, CHROMIUM_ARGS, ROOT, WAIT, LiveServer, glued, independent_run, make, once, output
 from booktools.live_server import free_port
 
 # A kernel's first cell imports torch: seconds on a busy machine. Every wait is bounded all the same: pytest-timeout
 # stops a test that hangs (pyproject.toml).
-expect.set_options(timeout=60_000)
+expect.set_options(timeout=WAIT)
 
 
 @pytest.fixture(scope="session")
@@ -104,7 +104,7 @@ def new_context(new_context):
 
     def create(**options):
         context = new_context(**options)
-        context.set_default_timeout(60_000)
+        context.set_default_timeout(WAIT)
         return context
 
     return create

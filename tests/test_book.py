@@ -17,10 +17,10 @@ from book import (
     figures,
     glued,
     page,
-    shown,
     tags,
     words,
 )
+from booktools.compat import comparable
 from booktools.notebooks import VERSIONS_CELL
 
 GLUE_ROLE = re.compile(r"\{glue:text\}`([^`:]+)")
@@ -65,9 +65,9 @@ def test_the_build_and_an_independent_run_show_the_same_outputs(book, run, chapt
     notebook, html = run(chapter), page(chapter)
     built_cells = code_cells(built_notebook(chapter))
     assert any(code_cell.outputs for code_cell in built_cells)  # not two empty notebooks
-    built = [shown(code_cell) for code_cell in built_cells]
+    built = [comparable(code_cell) for code_cell in built_cells]
     # The run's own cells left out: the glue stand-in and the notebook's versions cell.
-    ran = [shown(c) for c in code_cells(notebook) if c.source not in (GLUE_STAND_IN, VERSIONS_CELL)]
+    ran = [comparable(c) for c in code_cells(notebook) if c.source not in (GLUE_STAND_IN, VERSIONS_CELL)]
     assert len(built) == len(ran)
     for number, (page_shows, run_shows) in enumerate(zip(built, ran, strict=True), start=1):
         assert page_shows == run_shows, f"{chapter}, code cell {number}: the build and the run differ"

@@ -16,6 +16,7 @@ from sphinx.errors import ExtensionError
 from book import (
     CHAPTERS,
     PAGES,
+    WAIT,
     copy_of_book,
     executed,
     kernel_output,
@@ -134,7 +135,7 @@ def tabs(browser):
 
     def new_context(**options):
         context = browser.new_context(**options)
-        context.set_default_timeout(60_000)  # as the tests' own contexts wait (conftest.py)
+        context.set_default_timeout(WAIT)  # as the tests' own contexts wait (conftest.py)
         return context
 
     def tab(site, mode, viewport):
