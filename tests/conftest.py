@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from book import CHROMIUM, CHROMIUM_ARGS, ROOT, WAIT, LiveServer, glued, independent_run, make, once, output
@@ -92,22 +93,101 @@ def values(nb):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    """pytest-playwright's browser (a fresh context and page per test, a trace kept on failure), as Debian's Chromium
+    """pytest-playwright's browser (for each test a page of its own, a trace kept on failure), as Debian's Chromium
     (never `playwright install`: it downloads)."""
     assert Path(CHROMIUM).exists(), f"No Chromium at {CHROMIUM}: `make test` installs it, or set CHROMIUM=..."
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture
-def new_context(new_context):
-    """pytest-playwright's contexts (each closed after its test), waiting up to a minute for a busy machine."""
+def new_context(new_context, request):
+    """pytest-playwright's fresh contexts (each closed after its test), for a test that needs an empty cache or storage;
+    others take a page of their own from new_page. Each waits up to a minute for a busy machine.
+
+    Their trace keeps the DOM at each step, not a film strip of screenshots: pytest-playwright always asks for both,
+    and the film strip was about half of what tracing cost a run (22 of some 42 s: it recorded every frame of every
+    test to keep the ones that fail). The trace it saves on failure is the one started here. If pytest-playwright
+    stops tracing its contexts, stop() below raises and every test that uses them says so."""
 
     def create(**options):
         context = new_context(**options)
         context.set_default_timeout(WAIT)
+        if request.config.getoption("--tracing") != "off":
+            context.tracing.stop()
+            context.tracing.start(title=request.node.nodeid, **TRACE)
         return context
 
     return create
+
+
+# What a trace keeps: the DOM at each step and the test's source.
+TRACE = {"snapshots": True, "sources": True}
+FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser_contexts(browser, browser_context_args, pytestconfig):
+    """browser_contexts(**options): this worker's one context for each set of options, kept for the session. A new
+    context per test cost more than the page it opened (22 pages: 19.5 CPU-s in a context each, 11.5 in one
+    context), as it starts with no cache and compiles every script again. Traced in chunks, one per test (new_page)."""
+    opened = {}
+
+    def context(**options):
+        key = repr(sorted(options.items()))
+        if key not in opened:
+            opened[key] = browser.new_context(**{**browser_context_args, **options})
+            opened[key].set_default_timeout(WAIT)
+            if pytestconfig.getoption("--tracing") != "off":
+                opened[key].tracing.start(**TRACE)
+                opened[key].tracing.stop_chunk()  # each test records a chunk of its own (new_page)
+        return opened[key]
+
+    yield context
+    for each in opened.values():
+        each.close()
+
+
+@pytest.fixture
+def new_page(browser_contexts, request, output_path):
+    """new_page(**context options): a page of the test's own in this worker's context for those options, closed as a
+    reader closes a tab (live code shuts its kernel down) when the test ends; a trace of it kept if the test failed
+    (--tracing retain-on-failure). What the test's pages share with other tests' is the cache, cookies and storage."""
+    pages, traced = [], []
+    tracing = request.config.getoption("--tracing")
+
+    def create(**options):
+        context = browser_contexts(**options)
+        if tracing != "off" and context not in traced:
+            context.tracing.start_chunk(title=request.node.nodeid)
+            traced.append(context)
+        pages.append(context.new_page())
+        return pages[-1]
+
+    yield create
+    for page in pages:
+        try:
+            page.close(run_before_unload=True)
+        except PlaywrightError:
+            if not page.is_closed():  # closed already (by the test itself) is fine; anything else is not
+                raise
+    keep = tracing == "on" or (tracing == "retain-on-failure" and request.node.stash.get(FAILED, True))
+    for number, context in enumerate(traced, start=1):
+        name = "trace.zip" if len(traced) == 1 else f"trace-{number}.zip"  # as pytest-playwright names them
+        context.tracing.stop_chunk(path=Path(output_path) / name if keep else None)
+
+
+@pytest.fixture
+def page(new_page):
+    """The test's own page (new_page), in place of pytest-playwright's page in a context of its own."""
+    return new_page()
 
 
 @pytest.fixture(scope="session")

@@ -25,8 +25,8 @@ SOURCES = "[...document.querySelectorAll('.CodeMirror')].map(editor => editor.Co
 
 
 @pytest.mark.parametrize("mode", ["light", "dark"])
-def test_axe_finds_nothing_serious_in_live_cells_and_their_outputs(new_context, live, mode):
-    page = new_context(color_scheme=mode).new_page()
+def test_axe_finds_nothing_serious_in_live_cells_and_their_outputs(new_page, live, mode):
+    page = new_page(color_scheme=mode)
     page.goto(f"{live.url}/{AUTOGRAD}")
     said = page.locator("div.cell_output img").evaluate_all("images => images.map(image => image.alt)")
     start_live_code(page)

@@ -7,7 +7,6 @@ import contextlib
 import os
 import signal
 
-import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
@@ -21,13 +20,6 @@ BOOK_OUTPUTS = (
     "[...document.querySelectorAll('div.cell')].map(cell => cell.querySelector('.cell_output')?.innerText ?? '')"
 )
 IDLE = "() => !document.querySelector('div.cell[data-live=queued], div.cell[data-live=running]')"
-
-
-@pytest.fixture
-def tab(page):
-    """The test's own page (pytest-playwright's), closed as a reader closes a tab, which shuts its kernel down."""
-    yield page
-    page.close(run_before_unload=True)
 
 
 def open_live(page, url):
@@ -86,122 +78,122 @@ def probe(page, cell, source):
     return kernel_output(cell).inner_text().strip()
 
 
-def test_any_cell_can_be_the_first_one_run_and_closed_solutions_are_skipped(tab, live):
-    book = open_live(tab, f"{live.url}/{AUTOGRAD}")
+def test_any_cell_can_be_the_first_one_run_and_closed_solutions_are_skipped(page, live):
+    book = open_live(page, f"{live.url}/{AUTOGRAD}")
     # A reader scrolls to the middle and runs one cell: the cells above it run first, and the status line says so.
-    product = live_cell(tab, "var_mult = var_1 * var_2")
-    number = index(tab, "var_mult = var_1 * var_2") + 1  # no solution above it
+    product = live_cell(page, "var_mult = var_1 * var_2")
+    number = index(page, "var_mult = var_1 * var_2") + 1  # no solution above it
     expect(product.locator(".live-code-hint")).to_have_text(runs_first(number - 1))
     run_button(product).click()
-    settled(tab)
+    settled(page)
     assert lines(kernel_output(product).inner_text()) == lines(book[number - 1])
     above = f"the {number - 1} cells above it"
-    assert any(f"one of {above} that have not run yet (cell {number} may need" in text for text in said(tab))
-    expect(status(tab)).to_have_text(f"Cell {number} ran, after {above} that had not run.")
+    assert any(f"one of {above} that have not run yet (cell {number} may need" in text for text in said(page))
+    expect(status(page)).to_have_text(f"Cell {number} ran, after {above} that had not run.")
     # The last hidden solution, opened and run: the cells between run first, but not the solutions still closed.
-    solutions = tab.locator("div.cell.tag_hide-cell")
+    solutions = page.locator("div.cell.tag_hide-cell")
     assert solutions.count() >= 2
     last = solutions.last
     last.locator("summary").click()
-    between = last.evaluate("cell => [...document.querySelectorAll('div.cell')].indexOf(cell)") - number - closed(tab)
+    between = last.evaluate("cell => [...document.querySelectorAll('div.cell')].indexOf(cell)") - number - closed(page)
     run_button(last).click()
-    settled(tab)
-    expect(status(tab)).to_contain_text(f"after the {between} cells above it that had not run")
+    settled(page)
+    expect(status(page)).to_contain_text(f"after the {between} cells above it that had not run")
     # The kernel's history of inputs holds the opened solution's code, not the closed ones'.
     sources = solutions.evaluate_all("cells => cells.map(c => c.querySelector('.CodeMirror').CodeMirror.getValue())")
-    ran = probe(tab, tab.locator("div.cell").first, f"[any(s.strip() == i.strip() for i in In) for s in {sources!r}]")
+    ran = probe(page, page.locator("div.cell").first, f"[any(s.strip() == i.strip() for i in In) for s in {sources!r}]")
     assert ran == str([False] * (len(sources) - 1) + [True])
 
 
-def test_one_run_button_per_cell_and_the_pages_actions_stay_in_view(tab, live):
-    open_live(tab, f"{live.url}/{AUTOGRAD}")
-    cells = tab.locator("div.cell")
+def test_one_run_button_per_cell_and_the_pages_actions_stay_in_view(page, live):
+    open_live(page, f"{live.url}/{AUTOGRAD}")
+    cells = page.locator("div.cell")
     for i in range(cells.count()):
         buttons = cells.nth(i).locator(".thebe-controls button")  # a closed solution's too
         assert buttons.evaluate_all("all => all.map(b => [b.textContent, b.ariaLabel])") == [
             ["Run", f"Run cell {i + 1}"]
         ]
-    bar = tab.get_by_role("region", name="Live code")
+    bar = page.get_by_role("region", name="Live code")
     expect(bar.get_by_role("button")).to_have_text(["Run all", "Restart"])  # Stop and Reconnect when they apply
     # A reader at the foot of the page still sees the status line and the page's actions.
     cells.last.scroll_into_view_if_needed()
-    tab.mouse.wheel(0, 600)
+    page.mouse.wheel(0, 600)
     expect(bar).to_be_in_viewport()
     # Run all: every cell in order, but not the solutions the reader has not opened.
-    shut = closed(tab)
+    shut = closed(page)
     bar.get_by_role("button", name="Run all").click()
-    settled(tab)
+    settled(page)
     skipped = "the closed solution did not run" if shut == 1 else f"the {shut} closed solutions did not run"
-    expect(status(tab)).to_have_text(f"Ran all {cells.count() - shut} cells; {skipped}.")
+    expect(status(page)).to_have_text(f"Ran all {cells.count() - shut} cells; {skipped}.")
 
 
-def test_restart_asks_first_and_then_starts_afresh(tab, live):
-    open_live(tab, f"{live.url}/{AUTOGRAD}")
-    first, variables = live_cell(tab, "import torch"), live_cell(tab, "var_1 = torch.tensor(3.0")
+def test_restart_asks_first_and_then_starts_afresh(page, live):
+    open_live(page, f"{live.url}/{AUTOGRAD}")
+    first, variables = live_cell(page, "import torch"), live_cell(page, "var_1 = torch.tensor(3.0")
     run_button(variables).click()
-    settled(tab)
-    restart = tab.get_by_role("region", name="Live code").get_by_role("button", name="Restart")
+    settled(page)
+    restart = page.get_by_role("region", name="Live code").get_by_role("button", name="Restart")
     restart.click()
-    dialog = tab.get_by_role("dialog", name="Restart the kernel?")
+    dialog = page.get_by_role("dialog", name="Restart the kernel?")
     expect(dialog).to_contain_text("lost")
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_have_count(0)
-    assert probe(tab, first, "'var_1' in globals()") == "True"  # kept
+    assert probe(page, first, "'var_1' in globals()") == "True"  # kept
     restart.click()
     dialog.get_by_role("button", name="Restart").click()
-    expect(status(tab)).to_contain_text("Restarted: a fresh kernel")
-    expect(variables.locator(".live-code-hint")).to_have_text(runs_first(index(tab, "var_1 = torch.tensor(3.0")))
-    assert probe(tab, first, "'var_1' in globals()") == "False"
+    expect(status(page)).to_contain_text("Restarted: a fresh kernel")
+    expect(variables.locator(".live-code-hint")).to_have_text(runs_first(index(page, "var_1 = torch.tensor(3.0")))
+    assert probe(page, first, "'var_1' in globals()") == "False"
 
 
-def test_a_running_cell_is_not_queued_again_and_gives_the_books_output(tab, live):
+def test_a_running_cell_is_not_queued_again_and_gives_the_books_output(page, live):
     # The issue's case: Shift+Enter twice on chapter 4's training loop.
-    book = open_live(tab, f"{live.url}/{TRAINING}")
-    training = live_cell(tab, "def train_one_epoch")
+    book = open_live(page, f"{live.url}/{TRAINING}")
+    training = live_cell(page, "def train_one_epoch")
     training.locator(".CodeMirror").click()
-    tab.keyboard.press("Shift+Enter")
+    page.keyboard.press("Shift+Enter")
     expect(run_button(training)).to_have_text("Running…", timeout=120_000)
     expect(run_button(training)).to_have_attribute("aria-disabled", "true")
-    tab.keyboard.press("Shift+Enter")
-    settled(tab)
+    page.keyboard.press("Shift+Enter")
+    settled(page)
     # One run, from the start: the book's log, not a second training's, and no "Canceled future... refresh the page".
-    assert lines(kernel_output(training).inner_text()) == lines(book[index(tab, "def train_one_epoch")])
-    assert "Canceled future" not in tab.content() and "refresh the page" not in tab.content()
-    number = index(tab, "def train_one_epoch") + 1
-    assert f"Cell {number} is still running; it runs once. Stop interrupts it." in said(tab)
+    assert lines(kernel_output(training).inner_text()) == lines(book[index(page, "def train_one_epoch")])
+    assert "Canceled future" not in page.content() and "refresh the page" not in page.content()
+    number = index(page, "def train_one_epoch") + 1
+    assert f"Cell {number} is still running; it runs once. Stop interrupts it." in said(page)
 
 
-def test_stop_interrupts_the_running_cell_and_drops_those_waiting(tab, live):
-    open_live(tab, f"{live.url}/{TRAINING}")
-    training, after = live_cell(tab, "def train_one_epoch"), live_cell(tab, "fig, (left, right) = plt.subplots")
+def test_stop_interrupts_the_running_cell_and_drops_those_waiting(page, live):
+    open_live(page, f"{live.url}/{TRAINING}")
+    training, after = live_cell(page, "def train_one_epoch"), live_cell(page, "fig, (left, right) = plt.subplots")
     run_button(training).click()
     run_button(after).click()  # waits for the training
     expect(run_button(training)).to_have_text("Running…", timeout=120_000)
-    tab.get_by_role("button", name="Stop").click()
-    settled(tab)
+    page.get_by_role("button", name="Stop").click()
+    settled(page)
     expect(kernel_output(training)).to_contain_text("KeyboardInterrupt")
-    expect(status(tab)).to_contain_text("Stopped")
+    expect(status(page)).to_contain_text("Stopped")
     expect(run_button(after)).to_have_text("Run")
     expect(after.locator(".live-code-hint")).to_contain_text("above first")  # the training did not finish
 
 
-def test_a_rerun_that_answers_differently_says_so_and_one_that_does_not_says_nothing(tab, live):
-    open_live(tab, f"{live.url}/{AUTOGRAD}")
-    adding = live_cell(tab, "(var_1 * var_2 - 7).backward()")  # each run adds to the gradients
+def test_a_rerun_that_answers_differently_says_so_and_one_that_does_not_says_nothing(page, live):
+    open_live(page, f"{live.url}/{AUTOGRAD}")
+    adding = live_cell(page, "(var_1 * var_2 - 7).backward()")  # each run adds to the gradients
     run_button(adding).click()
-    settled(tab)
+    settled(page)
     first = kernel_output(adding).inner_text()
     run_button(adding).click()
-    settled(tab)
+    settled(page)
     assert kernel_output(adding).inner_text() != first
-    number = index(tab, "(var_1 * var_2 - 7).backward()") + 1
-    expect(status(tab)).to_contain_text(f"Cell {number} ran again and carried on from the state its last run left")
+    number = index(page, "(var_1 * var_2 - 7).backward()") + 1
+    expect(status(page)).to_contain_text(f"Cell {number} ran again and carried on from the state its last run left")
     expect(adding.locator(".live-code-hint")).to_contain_text("differs from its last run")
-    zeroing = live_cell(tab, "var_1.grad = None")  # zeroes the gradients first: the same answer every time
+    zeroing = live_cell(page, "var_1.grad = None")  # zeroes the gradients first: the same answer every time
     for _ in range(2):
         run_button(zeroing).click()
-        settled(tab)
-    expect(status(tab)).to_have_text(f"Cell {index(tab, 'var_1.grad = None') + 1} ran.")
+        settled(page)
+    expect(status(page)).to_have_text(f"Cell {index(page, 'var_1.grad = None') + 1} ran.")
     expect(zeroing.locator(".live-code-hint")).to_have_text("")
 
 
@@ -210,54 +202,54 @@ def kernel_gone(page):
     expect(page.get_by_role("button", name="Reconnect")).to_be_visible()
 
 
-def test_a_kernel_shut_down_under_the_page_is_said_and_reconnect_starts_a_new_one(tab, live):
-    book = open_live(tab, f"{live.url}/{AUTOGRAD}")
-    run_button(live_cell(tab, "var_1 = torch.tensor(3.0")).click()
-    settled(tab)
-    live.api(f"api/kernels/{tab.evaluate('thebe.session.kernel.id')}", method="DELETE")  # as culling does
-    kernel_gone(tab)
-    expect(status(tab)).to_contain_text("The kernel has stopped")
-    tab.get_by_role("button", name="Reconnect").click()
-    expect(status(tab)).to_contain_text("Reconnected, to a new kernel on which nothing has run")
-    product = live_cell(tab, "var_mult = var_1 * var_2")
+def test_a_kernel_shut_down_under_the_page_is_said_and_reconnect_starts_a_new_one(page, live):
+    book = open_live(page, f"{live.url}/{AUTOGRAD}")
+    run_button(live_cell(page, "var_1 = torch.tensor(3.0")).click()
+    settled(page)
+    live.api(f"api/kernels/{page.evaluate('thebe.session.kernel.id')}", method="DELETE")  # as culling does
+    kernel_gone(page)
+    expect(status(page)).to_contain_text("The kernel has stopped")
+    page.get_by_role("button", name="Reconnect").click()
+    expect(status(page)).to_contain_text("Reconnected, to a new kernel on which nothing has run")
+    product = live_cell(page, "var_mult = var_1 * var_2")
     run_button(product).click()  # the cells above run again first
-    settled(tab)
-    assert lines(kernel_output(product).inner_text()) == lines(book[index(tab, "var_mult = var_1 * var_2")])
+    settled(page)
+    assert lines(kernel_output(product).inner_text()) == lines(book[index(page, "var_mult = var_1 * var_2")])
 
 
-def test_a_kernel_that_died_is_said_and_its_cells_run_again(tab, live):
-    book = open_live(tab, f"{live.url}/{AUTOGRAD}")
-    variables = live_cell(tab, "var_1 = torch.tensor(3.0")
+def test_a_kernel_that_died_is_said_and_its_cells_run_again(page, live):
+    book = open_live(page, f"{live.url}/{AUTOGRAD}")
+    variables = live_cell(page, "var_1 = torch.tensor(3.0")
     run_button(variables).click()
-    settled(tab)
-    kernel = tab.evaluate("thebe.session.kernel.id")
+    settled(page)
+    kernel = page.evaluate("thebe.session.kernel.id")
     process, _ = live.kernel_process(kernel)
     os.kill(process.pid, signal.SIGKILL)  # as the out-of-memory killer does
-    expect(status(tab)).to_contain_text("The kernel died", timeout=60_000)
-    expect(status(tab)).to_contain_text("started again")
-    product = live_cell(tab, "var_mult = var_1 * var_2")
-    expect(product.locator(".live-code-hint")).to_have_text(runs_first(index(tab, "var_mult = var_1 * var_2")))
+    expect(status(page)).to_contain_text("The kernel died", timeout=60_000)
+    expect(status(page)).to_contain_text("started again")
+    product = live_cell(page, "var_mult = var_1 * var_2")
+    expect(product.locator(".live-code-hint")).to_have_text(runs_first(index(page, "var_mult = var_1 * var_2")))
     run_button(product).click()
-    settled(tab)
-    assert lines(kernel_output(product).inner_text()) == lines(book[index(tab, "var_mult = var_1 * var_2")])
+    settled(page)
+    assert lines(kernel_output(product).inner_text()) == lines(book[index(page, "var_mult = var_1 * var_2")])
 
 
-def test_a_stopped_make_live_is_said_and_reconnect_finds_it_started_again(tab, book):
+def test_a_stopped_make_live_is_said_and_reconnect_finds_it_started_again(page, book):
     with LiveServer(0) as first:
         port = int(first.url.rsplit(":", 1)[1])
-        expected = open_live(tab, f"{first.url}/{AUTOGRAD}")
-        run_button(live_cell(tab, "var_1 = torch.tensor(3.0")).click()
-        settled(tab)
-    kernel_gone(tab)
-    expect(status(tab)).to_contain_text("`make live` has stopped")
+        expected = open_live(page, f"{first.url}/{AUTOGRAD}")
+        run_button(live_cell(page, "var_1 = torch.tensor(3.0")).click()
+        settled(page)
+    kernel_gone(page)
+    expect(status(page)).to_contain_text("`make live` has stopped")
     with LiveServer(port) as again:
         assert again.url == first.url  # the same address, so that the open page finds it
-        tab.get_by_role("button", name="Reconnect").click()
-        expect(status(tab)).to_contain_text("Reconnected, to a new kernel")
-        product = live_cell(tab, "var_mult = var_1 * var_2")
+        page.get_by_role("button", name="Reconnect").click()
+        expect(status(page)).to_contain_text("Reconnected, to a new kernel")
+        product = live_cell(page, "var_mult = var_1 * var_2")
         run_button(product).click()
-        settled(tab)
-        assert lines(kernel_output(product).inner_text()) == lines(expected[index(tab, "var_mult = var_1 * var_2")])
+        settled(page)
+        assert lines(kernel_output(product).inner_text()) == lines(expected[index(page, "var_mult = var_1 * var_2")])
 
 
 # Each editor as the reader first sees it: in the first frame painted after the editors appear, kept in
@@ -278,25 +270,25 @@ GAPS = """editor => ({ below: Math.round(editor.getBoundingClientRect().bottom
                         - editor.querySelector(".CodeMirror-scroll").clientWidth })"""
 
 
-def test_editors_are_drawn_whole_at_once_and_long_lines_are_not_cut_off(tab, live):
-    problems = watch(tab)
-    tab.set_viewport_size({"width": 700, "height": 900})  # narrow: the figure cell's longest lines do not fit
-    tab.goto(f"{live.url}/{AUTOGRAD}")
-    tab.evaluate(FIRST_SEEN)
-    start_live_code(tab)
-    editors = tab.evaluate("firstSeen")
-    assert len(editors) == tab.locator("div.cell").count() - closed(tab)
+def test_editors_are_drawn_whole_at_once_and_long_lines_are_not_cut_off(page, live):
+    problems = watch(page)
+    page.set_viewport_size({"width": 700, "height": 900})  # narrow: the figure cell's longest lines do not fit
+    page.goto(f"{live.url}/{AUTOGRAD}")
+    page.evaluate(FIRST_SEEN)
+    start_live_code(page)
+    editors = page.evaluate("firstSeen")
+    assert len(editors) == page.locator("div.cell").count() - closed(page)
     assert all(e["drawn"] == e["lines"] and e["text"] > 0 for e in editors), editors
-    figure = live_cell(tab, "import matplotlib.pyplot").locator(".CodeMirror")
-    reference = tab.locator("div.cell .CodeMirror").first.evaluate(GAPS)  # the first cell: short lines
+    figure = live_cell(page, "import matplotlib.pyplot").locator(".CodeMirror")
+    reference = page.locator("div.cell .CodeMirror").first.evaluate(GAPS)  # the first cell: short lines
     assert reference["hidden"] == 0
     assert figure.evaluate(GAPS) == reference
     # A solution's editor was drawn while closed; opened, it fits its text like any other.
-    solution = tab.locator("div.cell.tag_hide-cell").first
+    solution = page.locator("div.cell.tag_hide-cell").first
     solution.locator("summary").click()
     opened = solution.locator(".CodeMirror")
     with contextlib.suppress(PlaywrightTimeout):  # the page measures it again once it has seen the toggle
-        tab.wait_for_function(
+        page.wait_for_function(
             f"([editor, reference]) => ({GAPS})(editor).below === reference.below",
             arg=[opened.element_handle(), reference],
             timeout=2_000,

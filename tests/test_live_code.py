@@ -15,8 +15,8 @@ def run(cell):
     run_button(cell).click()
 
 
-def open_live(context, url):
-    page = context.new_page()
+def open_live(new_page, url):
+    page = new_page()
     problems = watch(page)
     page.goto(url)
     start_live_code(page)
@@ -31,8 +31,8 @@ def type_and_run(page, cell, source):
     page.keyboard.press("Shift+Enter")
 
 
-def test_autograd_cells_run_and_an_edited_cell_runs_again(context, live):
-    page, problems = open_live(context, f"{live.url}/{AUTOGRAD}")
+def test_autograd_cells_run_and_an_edited_cell_runs_again(new_page, live):
+    page, problems = open_live(new_page, f"{live.url}/{AUTOGRAD}")
     run(live_cell(page, "import torch"))
     variables = live_cell(page, "var_1 = torch.tensor(3.0")
     run(variables)
@@ -52,8 +52,8 @@ def test_autograd_cells_run_and_an_edited_cell_runs_again(context, live):
     assert problems == []
 
 
-def test_a_failing_cell_shows_its_traceback_and_the_next_cell_still_runs(context, live):
-    page, problems = open_live(context, f"{live.url}/{AUTOGRAD}")
+def test_a_failing_cell_shows_its_traceback_and_the_next_cell_still_runs(new_page, live):
+    page, problems = open_live(new_page, f"{live.url}/{AUTOGRAD}")
     for first_line in ["import torch", "var_1 = torch.tensor(3.0"]:
         run(live_cell(page, first_line))
     failing = live_cell(page, "torch.tensor(3, requires_grad=True)")
@@ -66,9 +66,9 @@ def test_a_failing_cell_shows_its_traceback_and_the_next_cell_still_runs(context
     assert problems == []
 
 
-def test_every_cell_keeps_its_own_output_area(context, live):
+def test_every_cell_keeps_its_own_output_area(new_page, live):
     # The import cell prints nothing; the cell after it must still show its own output, not lose it to the import.
-    page, _ = open_live(context, f"{live.url}/{AUTOGRAD}")
+    page, _ = open_live(new_page, f"{live.url}/{AUTOGRAD}")
     cells = page.locator("div.cell")
     assert cells.count() == page.locator("div.cell .thebe-cell").count()
     assert all(cell.locator(".cell_output").count() == 1 for cell in cells.all())
@@ -79,9 +79,9 @@ def test_every_cell_keeps_its_own_output_area(context, live):
     assert kernel_output(importing).inner_text().strip() == ""
 
 
-def test_two_chapter_pages_open_at_once_get_separate_kernels(new_context, live):
-    first, first_problems = open_live(new_context(), f"{live.url}/{AUTOGRAD}")
-    second, second_problems = open_live(new_context(), f"{live.url}/chapters/02-gradient-descent.html")
+def test_two_chapter_pages_open_at_once_get_separate_kernels(new_page, live):
+    first, first_problems = open_live(new_page, f"{live.url}/{AUTOGRAD}")
+    second, second_problems = open_live(new_page, f"{live.url}/chapters/02-gradient-descent.html")
     kernels = [page.evaluate("thebe.session.kernel.id") for page in (first, second)]
     assert kernels[0] != kernels[1]
     # State set on one page does not exist on the other.
@@ -110,8 +110,8 @@ def test_a_local_kernel_is_warmed_up_as_the_page_opens_yet_looks_fresh(page, liv
     expect(kernel_output(probe)).to_contain_text("[]")
 
 
-def test_a_closed_page_shuts_its_kernel_down(context, live):
-    page, _ = open_live(context, f"{live.url}/{AUTOGRAD}")
+def test_a_closed_page_shuts_its_kernel_down(new_page, live):
+    page, _ = open_live(new_page, f"{live.url}/{AUTOGRAD}")
     kernel = page.evaluate("thebe.session.kernel.id")
     assert kernel in {k["id"] for k in live.api("api/kernels")}
     page.close(run_before_unload=True)

@@ -29,8 +29,8 @@ BRANCH = CONFIG["repository"]["branch"]
 
 @pytest.mark.parametrize("name", PAGES)
 @pytest.mark.parametrize("mode", ["light", "dark"])
-def test_page_loads_from_the_site_alone_shows_its_outputs_and_axe_finds_nothing_serious(new_context, site, name, mode):
-    page = new_context(color_scheme=mode).new_page()
+def test_page_loads_from_the_site_alone_shows_its_outputs_and_axe_finds_nothing_serious(new_page, site, name, mode):
+    page = new_page(color_scheme=mode)
     problems = watch(page)
     page.goto(f"{site}/{name}", wait_until="networkidle")
     assert problems == []
@@ -59,8 +59,8 @@ def test_first_visit_to_a_chapter_downloads_at_most_300_kb(new_context, site, ch
 
 
 @pytest.mark.parametrize("width", [390, 1366], ids=["phone", "desktop"])
-def test_the_sidebar_buttons_open_the_navigation_on_a_phone_and_hide_it_on_a_desktop(new_context, site, width):
-    page = new_context(viewport={"width": width, "height": 844}).new_page()
+def test_the_sidebar_buttons_open_the_navigation_on_a_phone_and_hide_it_on_a_desktop(new_page, site, width):
+    page = new_page(viewport={"width": width, "height": 844})
     page.goto(f"{site}/chapters/01-autograd.html")
     toggle_sidebar(page)
     if width < SIDEBAR_DIALOG_BELOW:  # the sidebar is a dialog, and so are the contents
