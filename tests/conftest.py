@@ -122,6 +122,8 @@ def new_context(new_context, request):
 
 # What a trace keeps: the DOM at each step and the test's source.
 TRACE = {"snapshots": True, "sources": True}
+# Whether a test's body failed, for new_page's teardown to keep its trace. pytest-playwright notes the same on the item
+# (rep_call), but as its own detail: this is pytest's documented way.
 FAILED = pytest.StashKey[bool]()
 
 
