@@ -85,7 +85,8 @@ def start_kernel_server(port, origin, token):
         "--MappingKernelManager.cull_idle_timeout=1800",
         "--MappingKernelManager.cull_interval=60",
         "--ServerApp.log_level=WARN",
-        "--ServerApp.identity_provider_class=booktools.origin_check.BookPagesOnly",
+        "--ServerApp.identity_provider_class=booktools.kernel_server.BookPagesOnly",
+        "--ServerApp.kernel_manager_class=booktools.kernel_server.StartingKernelsListed",
         # Kernels talk to the server over unix sockets, which only this user can open, instead of five TCP ports each.
         "--KernelManager.transport=ipc",
     ]

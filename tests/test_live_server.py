@@ -18,8 +18,10 @@ from pathlib import Path
 import psutil
 import pytest
 from jupyter_client import BlockingKernelClient
+from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 
 from book import HTML, ROOT, LiveServer, port_open
+from booktools.kernel_server import StartingKernelsListed
 from booktools.live_server import free_port, relay
 
 AUTOGRAD = "chapters/01-autograd.html"
@@ -274,6 +276,13 @@ def test_ctrl_c_while_a_page_warms_its_kernel_up_stops_cleanly(book, page):
     output = server.stop()
     assert "Stopped the book and its kernel server" in output
     assert "Traceback" not in output and "Error" not in output, output[-3000:]
+
+
+def test_a_kernel_still_starting_is_listed_as_starting_not_as_a_server_error():
+    kernels = StartingKernelsListed()
+    # As jupyter_client leaves it for a moment: in the list, not yet marked by jupyter_server (it answered 500).
+    kernels._kernels["new"] = ServerKernelManager(kernel_name="python3")
+    assert [(kernel["id"], kernel["execution_state"]) for kernel in kernels.list_kernels()] == [("new", "starting")]
 
 
 def test_the_kernel_servers_messages_reach_the_terminal_without_the_token():
