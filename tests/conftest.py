@@ -7,9 +7,7 @@ file lock, in a folder all workers share (pytest-xdist's own recipe); the others
 """
 
 import functools
-import http.server
 import json
-import threading
 from pathlib import Path
 
 import nbformat
@@ -18,7 +16,19 @@ from jupyter_client.kernelspec import KernelSpecManager
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from book import CHROMIUM, CHROMIUM_ARGS, ROOT, WAIT, LiveServer, glued, independent_run, make, once, output
+from book import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    WAIT,
+    LiveServer,
+    glued,
+    independent_run,
+    make,
+    once,
+    output,
+    static_host,
+)
 from booktools.live_server import free_port
 
 # A kernel's first cell imports torch: seconds on a busy machine. Every wait is bounded all the same: pytest-timeout
@@ -195,16 +205,8 @@ def page(new_page):
 @pytest.fixture(scope="session")
 def site(book):
     """The built book served as a static host serves it (the published site); yields its address."""
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=book / "html"))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with static_host(book / "html") as address:
+        yield address
 
 
 @pytest.fixture(scope="session")

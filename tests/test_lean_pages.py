@@ -27,6 +27,7 @@ from book import (
     page,
     run_button,
     start_live_code,
+    static_host,
     toggle_sidebar,
 )
 from booktools import lean_pages
@@ -104,45 +105,27 @@ def stock(book, shared):
     return site
 
 
-def new_tab(new_page, site, mode, viewport, live=None):
-    """A page that loads the stylesheets, scripts and images of the built site in folder `site`. With `live`, the
-    pages themselves and the kernel's address come from `make live` (Chromium lets a page reach the kernel server on
-    127.0.0.1 only if the page came from there too); the pages of the two builds differ only in what no reader sees
-    (?v= checksums, the Colab links of a copy without notebooks). Without, no kernel starts: live-code.js warms one up
-    only on 127.0.0.1."""
-    origin = live.url if live else ORIGIN
-    page = new_page(color_scheme=mode, viewport=viewport, reduced_motion="reduce")
-
-    def answer(route):
-        path = urlsplit(route.request.url).path.lstrip("/")
-        if live and (route.request.is_navigation_request() or path.endswith("_static/live-code.json")):
-            return route.continue_()
-        route.fulfill(path=site / path) if (site / path).is_file() else route.fulfill(status=404)
-
-    page.route(f"{origin}/**", answer)
-    return page
-
-
-ORIGIN = "http://book.test"
+@pytest.fixture(scope="session")
+def stock_site(stock):
+    """The stock build served as the book is (conftest's site), on a port of its own."""
+    with static_host(stock) as address:
+        yield address
 
 
 @pytest.fixture(scope="session")
-def tabs(browser):
-    """tabs(site, mode, viewport): this worker's one page for each built site, colour scheme and width, which every
+def tabs(browser, site, stock_site):
+    """tabs(site, mode, viewport): this worker's one page for each served site, colour scheme and width, which every
     screenshot without live code takes to its page. A new page costs more than loading a chapter into an open one,
     and some 110 screenshots load one each. Each has a context of its own, closed when the session ends: with the
     two sites' pages in one context, this file took 107 s instead of 95."""
     opened = {}
 
-    def new_page(**options):
-        context = browser.new_context(**options)
-        context.set_default_timeout(WAIT)  # as the tests' own contexts wait (conftest.py)
-        return context.new_page()
-
     def tab(site, mode, viewport):
         key = (site, mode, viewport["width"])
         if key not in opened:
-            opened[key] = new_tab(new_page, site, mode, viewport)
+            context = browser.new_context(color_scheme=mode, viewport=viewport, reduced_motion="reduce")
+            context.set_default_timeout(WAIT)  # as the tests' own contexts wait (conftest.py)
+            opened[key] = context.new_page()
         return opened[key]
 
     yield tab
@@ -150,7 +133,24 @@ def tabs(browser):
         each.context.close()
 
 
-def load(page, name, origin=ORIGIN):
+def live_tab(new_page, folder, mode, viewport, live):
+    """A page of `make live` that loads the stylesheets, scripts and images of the built site in folder: the pages
+    themselves and the kernel's address come from `make live` (Chromium lets a page reach the kernel server on
+    127.0.0.1 only if the page came from there too); the pages of the two builds differ only in what no reader sees
+    (?v= checksums, the Colab links of a copy without notebooks)."""
+    page = new_page(color_scheme=mode, viewport=viewport, reduced_motion="reduce")
+
+    def answer(route):
+        path = urlsplit(route.request.url).path.lstrip("/")
+        if route.request.is_navigation_request() or path.endswith("_static/live-code.json"):
+            return route.continue_()
+        route.fulfill(path=folder / path) if (folder / path).is_file() else route.fulfill(status=404)
+
+    page.route(f"{live.url}/**", answer)
+    return page
+
+
+def load(page, name, origin):
     """Load a page of the site into page, with every figure decoded, as a fresh page shows it: scrolled to the top,
     the mouse over nothing."""
     page.mouse.move(-1, -1)
@@ -254,10 +254,12 @@ def assert_looks_the_same(before, after, folder):
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 @pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("name", [name for name in PAGES if name != "index.html"])  # index.html only redirects
-def test_every_page_looks_as_it_did_with_the_stylesheets_as_shipped(tabs, book, stock, name, mode, viewport, tmp_path):
+def test_every_page_looks_as_it_did_with_the_stylesheets_as_shipped(
+    tabs, site, stock_site, name, mode, viewport, tmp_path
+):
     shots = []
-    for site in (stock, book / "html"):
-        page = load(tabs(site, mode, viewport), name)
+    for origin in (stock_site, site):
+        page = load(tabs(origin, mode, viewport), name, origin)
         shots.append(page.screenshot(full_page=True, animations="disabled", style=STILL))
     assert_looks_the_same(*shots, tmp_path)
 
@@ -266,15 +268,15 @@ def test_every_page_looks_as_it_did_with_the_stylesheets_as_shipped(tabs, book, 
 @pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("state", STATES, ids=[state.__name__ for state in STATES])
 def test_every_state_of_a_chapter_looks_as_it_did_with_the_stylesheets_as_shipped(
-    tabs, new_page, book, stock, state, mode, viewport, request, tmp_path
+    tabs, new_page, book, stock, site, stock_site, state, mode, viewport, request, tmp_path
 ):
     shots = []
-    for site in (stock, book / "html"):
+    for folder, origin in ((stock, stock_site), (book / "html", site)):
         if state is run_live_cells:  # a page of its own: it starts a kernel, which closing the page shuts down
             live = request.getfixturevalue("live")
-            page = load(new_tab(new_page, site, mode, viewport, live), CHAPTER, live.url)
+            page = load(live_tab(new_page, folder, mode, viewport, live), CHAPTER, live.url)
         else:
-            page = load(tabs(site, mode, viewport), CHAPTER)
+            page = load(tabs(origin, mode, viewport), CHAPTER, origin)
         state(page)
         shots.append(page.screenshot(animations="disabled", style=STILL))
         if state is run_live_cells:

@@ -3,13 +3,10 @@ reader's machine, lets no one else in. Each security test tries one way in, as a
 another origin in Chromium."""
 
 import contextlib
-import functools
-import http.server
 import io
 import json
 import os
 import socket
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,7 +17,7 @@ import pytest
 from jupyter_client import BlockingKernelClient
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 
-from book import HTML, ROOT, LiveServer, port_open
+from book import HTML, ROOT, LiveServer, port_open, static_host
 from booktools.kernel_server import StartingKernelsListed
 from booktools.live_server import free_port, relay
 
@@ -163,17 +160,12 @@ def foreign_page(browser, tmp_path_factory):
     """A page served from another origin (another port on 127.0.0.1), in the same browser as the book."""
     folder = tmp_path_factory.mktemp("foreign")
     (folder / "index.html").write_text("<!doctype html><title>Another site</title><p>Nothing to see.")
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(http.server.SimpleHTTPRequestHandler, directory=folder)
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"http://127.0.0.1:{server.server_port}/")
-    yield page
-    context.close()
-    server.shutdown()
-    server.server_close()
+    with static_host(folder) as address:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"{address}/")
+        yield page
+        context.close()
 
 
 FETCH = """async ([url, options]) => {
