@@ -60,17 +60,14 @@ compat: $(VENV)/.book-installed
 benchmark: book $(VENV)/.test-installed node_modules/.package-lock.json $(CHROMIUM)
 	$(BIN)/python -m booktools.benchmark --readme
 
-# The locks pin every package with its hashes: pip installs exactly those files or nothing. --no-compile, as uv
-# installs: Python compiles a module when it is first imported, instead of pip compiling every module of every package
-# (the book's venv installed in 21 s instead of 45).
-PIP_INSTALL = -m pip install --quiet --no-compile --require-hashes
+# The locks pin every package with its hashes: pip installs exactly those files or nothing.
 $(VENV)/.book-installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python $(PIP_INSTALL) -r requirements.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.test-installed: tests/requirements.txt $(VENV)/.book-installed
-	$(BIN)/python $(PIP_INSTALL) -r tests/requirements.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r tests/requirements.txt
 	touch $@
 
 # Each lock from its .in file, in this order (each constrains the next). pip's configuration files are left out:
@@ -111,5 +108,5 @@ READER := .venv-reader
 $(READER)/.installed: binder/requirements.txt
 	rm -rf $(READER) && $(PYTHON) -m venv $(READER)
 	grep -v '^--extra-index-url' binder/requirements.txt > $(READER)/requirements.txt
-	$(READER)/bin/python $(PIP_INSTALL) -r $(READER)/requirements.txt
+	$(READER)/bin/python -m pip install --quiet --require-hashes -r $(READER)/requirements.txt
 	touch $@
