@@ -113,15 +113,16 @@ def stock_site(stock):
 
 
 @pytest.fixture(scope="session")
-def tabs(browser, site, stock_site):
-    """tabs(site, mode, viewport): this worker's one page for each served site, colour scheme and width, which every
+def tabs(browser):
+    """tabs(origin, mode, viewport): this worker's one page for each served site, colour scheme and width, which every
     screenshot without live code takes to its page. A new page costs more than loading a chapter into an open one,
     and some 110 screenshots load one each. Each has a context of its own, closed when the session ends: with the
-    two sites' pages in one context, this file took 107 s instead of 95."""
+    two sites' pages in one context, this file took 107 s instead of 95. No kernel starts on these pages: a static
+    host's live-code.json names no kernel server (only `make live` serves one)."""
     opened = {}
 
-    def tab(site, mode, viewport):
-        key = (site, mode, viewport["width"])
+    def tab(origin, mode, viewport):
+        key = (origin, mode, viewport["width"])
         if key not in opened:
             context = browser.new_context(color_scheme=mode, viewport=viewport, reduced_motion="reduce")
             context.set_default_timeout(WAIT)  # as the tests' own contexts wait (conftest.py)
