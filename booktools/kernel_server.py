@@ -1,6 +1,9 @@
 """What `make live`'s kernel server loads of ours (--ServerApp.identity_provider_class, kernel_manager_class): the
 only module that imports jupyter_server, never loaded by the book's build or the site."""
 
+import asyncio
+import time
+
 from jupyter_server._tz import utcnow
 from jupyter_server.auth.identity import IdentityProvider
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -14,13 +17,56 @@ class BookPagesOnly(IdentityProvider):
         return True
 
 
-class StartingKernelsListed(AsyncMappingKernelManager):
-    """jupyter_client adds a new kernel to the list a step before jupyter_server marks it as starting: a GET
-    api/kernels in between answered 500, as the kernel had no last activity to show (seen in the tests, which poll it
-    while a page starts its kernel). Ctrl-C's wait for busy kernels asks the same, and gave up on that answer."""
+class PageKernels(AsyncMappingKernelManager):
+    """The pages' kernels, listed while they start and stopped between cells, not in the middle of one."""
+
+    # How long a busy kernel has to answer an interrupt before it is shut down all the same.
+    SETTLE_SECONDS = 5
 
     def kernel_model(self, kernel_id):
+        """jupyter_client adds a new kernel to the list a step before jupyter_server marks it as starting: a GET
+        api/kernels in between answered 500, as the kernel had no last activity to show (seen in the tests, which
+        poll it while a page starts its kernel)."""
         kernel = self._kernels.get(kernel_id)
         if kernel is not None and not kernel.trait_has_value("last_activity"):
             kernel.execution_state, kernel.last_activity = "starting", utcnow()  # as jupyter_server's next step does
         return super().kernel_model(kernel_id)
+
+    async def between_cells(self, kernel_id):
+        """A kernel stopped while it ran a cell (the imports a page starts as it opens, when the reader closes the page
+        or presses Restart a moment later, or Ctrl-C on `make live`) closed its sockets under that cell, which then
+        failed to send its reply: a ZMQError traceback in the terminal. jupyter_client interrupts a kernel as it stops
+        it, but does not wait for the cell to end; and a kernel still starting, not yet able to take an interrupt,
+        died of it with a KeyboardInterrupt traceback. So a starting kernel is first let start, and a busy one is
+        interrupted and let finish: SETTLE_SECONDS at most for both, then it is stopped all the same."""
+        kernel = self._kernels.get(kernel_id)
+        if kernel is None:
+            return
+        deadline = time.monotonic() + self.SETTLE_SECONDS
+
+        async def until(done):
+            while not done() and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+
+        await until(lambda: kernel.ready.done() and kernel.execution_state != "starting")
+        if kernel.execution_state == "busy":
+            await kernel.interrupt_kernel()
+            await until(lambda: kernel.execution_state != "busy")
+
+    # Every way a kernel is stopped comes through these two: a page's DELETE, a stopping server (shutdown_all),
+    # culling; the page's Restart. jupyter_server names them twice: its aliases point at its own methods.
+    async def _async_shutdown_kernel(self, kernel_id, now=False, restart=False):
+        if not now:
+            await self.between_cells(kernel_id)
+        return await super()._async_shutdown_kernel(kernel_id, now=now, restart=restart)
+
+    async def _async_restart_kernel(self, kernel_id, now=False):
+        if not now:
+            await self.between_cells(kernel_id)
+        restarted = await super()._async_restart_kernel(kernel_id, now=now)
+        # jupyter_server hands back a future of the new kernel's first answer, which its handler drops: the page's
+        # Restart came back (and a Ctrl-C could follow) before the new kernel could take an interrupt.
+        await restarted
+        return restarted
+
+    shutdown_kernel, restart_kernel = _async_shutdown_kernel, _async_restart_kernel

@@ -86,7 +86,7 @@ def start_kernel_server(port, origin, token):
         "--MappingKernelManager.cull_interval=60",
         "--ServerApp.log_level=WARN",
         "--ServerApp.identity_provider_class=booktools.kernel_server.BookPagesOnly",
-        "--ServerApp.kernel_manager_class=booktools.kernel_server.StartingKernelsListed",
+        "--ServerApp.kernel_manager_class=booktools.kernel_server.PageKernels",
         # Kernels talk to the server over unix sockets, which only this user can open, instead of five TCP ports each.
         "--KernelManager.transport=ipc",
     ]
@@ -134,22 +134,6 @@ def kernel_api(port, token, path, method="GET"):
         return json.loads(answer.read() or "null")
 
 
-def settle_kernels(port, token, seconds=10):
-    """Interrupt what the kernels are running and wait until they are idle. A kernel told to shut down while it runs
-    a cell (the import a page starts as it opens) closes its sockets under that cell, which then fails to send its
-    reply: a ZMQError traceback in the terminal."""
-    deadline = time.monotonic() + seconds
-    with contextlib.suppress(OSError):
-        while time.monotonic() < deadline:
-            kernels = kernel_api(port, token, "api/kernels")
-            if all(kernel["execution_state"] == "idle" for kernel in kernels):
-                return
-            for kernel in kernels:
-                if kernel["execution_state"] == "busy":
-                    kernel_api(port, token, f"api/kernels/{kernel['id']}/interrupt", method="POST")
-            time.sleep(0.2)
-
-
 def live(port):
     """Serve the built book on 127.0.0.1 with live code on a private local kernel server, until Ctrl-C."""
     if not (SITE / "index.html").exists():
@@ -179,16 +163,15 @@ def live(port):
             signal.signal(signum, signal.default_int_handler)
         book.shutdown()
         book.server_close()
+        # jupyter server shuts its kernels down on SIGTERM, a busy one once it has answered an interrupt (at most
+        # kernel_server.PageKernels.SETTLE_SECONDS).
+        kernels.terminate()
         try:
-            settle_kernels(kernel_port, token)
-        finally:  # whatever went wrong there (a second Ctrl-C, say), the kernel server does not outlive us
-            kernels.terminate()  # jupyter server shuts its kernels down on SIGTERM
-            try:
-                kernels.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                kernels.kill()
-            kernels.relay.join(timeout=5)  # its last messages before ours
-            print("Stopped the book and its kernel server.")
+            kernels.wait(timeout=20)
+        except (subprocess.TimeoutExpired, KeyboardInterrupt):  # or a second Ctrl-C: it does not outlive us
+            kernels.kill()
+        kernels.relay.join(timeout=5)  # its last messages before ours
+        print("Stopped the book and its kernel server.")
 
 
 if __name__ == "__main__":
