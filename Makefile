@@ -61,8 +61,10 @@ benchmark: book $(VENV)/.test-installed node_modules/.package-lock.json $(CHROMI
 	$(BIN)/python -m booktools.benchmark --readme
 
 # The locks pin every package with its hashes: pip installs exactly those files or nothing.
+# A new venv gets the newest pip first: the one Python 3.11 bundles (23.2) resolves the lock's jsonschema[format-nongpl]
+# to a newer release than the one pinned, then refuses it for want of a hash; tests/requirements.txt pins pip itself.
 $(VENV)/.book-installed: requirements.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv --upgrade-deps $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
