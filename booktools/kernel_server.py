@@ -20,7 +20,7 @@ class BookPagesOnly(IdentityProvider):
 class PageKernels(AsyncMappingKernelManager):
     """The pages' kernels, listed while they start and stopped between cells, not in the middle of one."""
 
-    # How long a busy kernel has to answer an interrupt before it is shut down all the same.
+    # How long a kernel is waited for, to finish starting and to answer an interrupt, before it is stopped all the same.
     SETTLE_SECONDS = 5
 
     def kernel_model(self, kernel_id):
