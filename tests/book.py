@@ -269,7 +269,8 @@ def words(soup):
 
 # --- The site in a real browser --------------------------------------------------------------------------------
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # the Makefile says which does what
+CHROMIUM_SHELL = os.environ.get("CHROMIUM_SHELL", "/usr/bin/chromium-headless-shell")
 # How long a browser step may wait (ms): a kernel's first cell imports torch, seconds on a busy machine.
 WAIT = 60_000
 # The flags our machines need for headless Chromium; the last three stop it calling Google's services.

@@ -17,8 +17,8 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from book import (
-    CHROMIUM,
     CHROMIUM_ARGS,
+    CHROMIUM_SHELL,
     ROOT,
     WAIT,
     LiveServer,
@@ -104,9 +104,11 @@ def values(nb):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright's browser (for each test a page of its own, a trace kept on failure), as Debian's Chromium
-    (never `playwright install`: it downloads)."""
-    assert Path(CHROMIUM).exists(), f"No Chromium at {CHROMIUM}: `make test` installs it, or set CHROMIUM=..."
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+    headless shell (never `playwright install`: it downloads)."""
+    assert Path(CHROMIUM_SHELL).exists(), (
+        f"No Chromium headless shell at {CHROMIUM_SHELL}: `make test` installs it, or set CHROMIUM_SHELL=..."
+    )
+    return {**browser_type_launch_args, "executable_path": CHROMIUM_SHELL, "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture
