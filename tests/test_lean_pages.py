@@ -134,12 +134,36 @@ def tabs(browser):
         each.context.close()
 
 
-def live_tab(new_page, folder, mode, viewport, live):
-    """A page of `make live` that loads the stylesheets, scripts and images of the built site in folder: the pages
-    themselves and the kernel's address come from `make live` (Chromium lets a page reach the kernel server on
+@pytest.fixture(scope="session")
+def ran_live_cells(browser, live):
+    """ran_live_cells(folder, mode, viewport): this worker's one page of `make live` for each build (live_tab) and
+    width, in which the chapter's live cells ran, shown in the colour scheme asked for. Each page runs them once for
+    both schemes: a run costs a kernel, whose import of torch alone takes one or two seconds of CPU, and a page switched
+    to dark looks as one loaded dark does (checked, both builds and widths: the same PNG, or within the comparison's
+    tolerance). A page switched to another width did not: its editors measure their lines again a moment later, and
+    the page moves under them. Its kernel stops with the page, when the session ends."""
+    opened = {}
+
+    def show(folder, mode, viewport):
+        key = (folder, viewport["width"])
+        if key not in opened:
+            context = browser.new_context(viewport=viewport, reduced_motion="reduce")
+            context.set_default_timeout(WAIT)  # as the tests' own contexts wait (conftest.py)
+            opened[key] = run_live_cells(load(live_tab(context.new_page(), folder, live), CHAPTER, live.url))
+        opened[key].emulate_media(color_scheme=mode)
+        return opened[key]
+
+    yield show
+    for each in opened.values():
+        each.close(run_before_unload=True)  # live-code.js shuts the page's kernel down as it goes
+        each.context.close()
+
+
+def live_tab(page, folder, live):
+    """page, as a page of `make live` that loads the stylesheets, scripts and images of the built site in folder: the
+    pages themselves and the kernel's address come from `make live` (Chromium lets a page reach the kernel server on
     127.0.0.1 only if the page came from there too); the pages of the two builds differ only in what no reader sees
     (?v= checksums, the Colab links of a copy without notebooks)."""
-    page = new_page(color_scheme=mode, viewport=viewport, reduced_motion="reduce")
 
     def answer(route):
         path = urlsplit(route.request.url).path.lstrip("/")
@@ -205,6 +229,7 @@ def open_a_solution(page):
 
 
 def run_live_cells(page):
+    """Run the cells up to the chapter's variables, and show the last one."""
     start_live_code(page)
     cell = live_cell(page, "var_1 = torch.tensor(3.0")
     run_button(cell).click()  # the cells above it run first
@@ -215,6 +240,7 @@ def run_live_cells(page):
     # thebe hides a cell's busy spinner 200 ms after its run.
     page.wait_for_function("[...document.querySelectorAll('.thebe-busy')].every(busy => busy.style.display == 'none')")
     cell.scroll_into_view_if_needed()
+    return page
 
 
 CHAPTER = "chapters/01-autograd.html"
@@ -269,19 +295,16 @@ def test_every_page_looks_as_it_did_with_the_stylesheets_as_shipped(
 @pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("state", STATES, ids=[state.__name__ for state in STATES])
 def test_every_state_of_a_chapter_looks_as_it_did_with_the_stylesheets_as_shipped(
-    tabs, new_page, book, stock, site, stock_site, state, mode, viewport, request, tmp_path
+    tabs, book, stock, site, stock_site, state, mode, viewport, request, tmp_path
 ):
     shots = []
     for folder, origin in ((stock, stock_site), (book / "html", site)):
-        if state is run_live_cells:  # a page of its own: it starts a kernel, which closing the page shuts down
-            live = request.getfixturevalue("live")
-            page = load(live_tab(new_page, folder, mode, viewport, live), CHAPTER, live.url)
+        if state is run_live_cells:  # on `make live`, run once in each build's page
+            page = request.getfixturevalue("ran_live_cells")(folder, mode, viewport)
         else:
             page = load(tabs(origin, mode, viewport), CHAPTER, origin)
-        state(page)
+            state(page)
         shots.append(page.screenshot(animations="disabled", style=STILL))
-        if state is run_live_cells:
-            page.close(run_before_unload=True)  # live-code.js shuts the page's kernel down as it goes
     assert_looks_the_same(*shots, tmp_path)
 
 
