@@ -2,6 +2,7 @@
 only module that imports jupyter_server, never loaded by the book's build or the site."""
 
 import asyncio
+import contextlib
 import time
 
 from jupyter_server._tz import utcnow
@@ -49,8 +50,12 @@ class PageKernels(AsyncMappingKernelManager):
                 await asyncio.sleep(0.1)
 
         await until(lambda: kernel.ready.done() and kernel.execution_state != "starting")
-        if kernel.execution_state == "busy":
-            await kernel.interrupt_kernel()
+        # One with no process (it died, and the server is starting it again) is listed as busy, with nothing to
+        # interrupt: jupyter_client raised RuntimeError, which failed the stopping server's shutdown_all (killed 20 s
+        # later by live_server), or waited for ever on a kernel that never started.
+        if kernel.execution_state == "busy" and kernel.ready.done() and kernel.has_kernel:
+            with contextlib.suppress(RuntimeError):  # its process ended a moment ago
+                await kernel.interrupt_kernel()
             await until(lambda: kernel.execution_state != "busy")
 
     # Every way a kernel is stopped comes through these two: a page's DELETE, a stopping server (shutdown_all),

@@ -324,6 +324,11 @@ def watch(page):
     return problems
 
 
+# Whether an element is visible, as Playwright's is_visible() decides (its injected isElementVisible), for checking
+# many elements in one call.
+VISIBLE = """element => element.checkVisibility() && getComputedStyle(element).visibility === "visible"
+    && element.getBoundingClientRect().width > 0 && element.getBoundingClientRect().height > 0"""
+
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 

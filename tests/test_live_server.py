@@ -2,6 +2,7 @@
 reader's machine, lets no one else in. Each security test tries one way in, as another program or as a page of
 another origin in Chromium."""
 
+import asyncio
 import contextlib
 import io
 import json
@@ -301,6 +302,19 @@ def test_a_kernel_still_starting_is_listed_as_starting_not_as_a_server_error():
     # As jupyter_client leaves it for a moment: in the list, not yet marked by jupyter_server (it answered 500).
     kernels._kernels["new"] = ServerKernelManager(kernel_name="python3")
     assert [(kernel["id"], kernel["execution_state"]) for kernel in kernels.list_kernels()] == [("new", "starting")]
+
+
+@pytest.mark.parametrize("started", [True, False], ids=["died", "never_started"])
+def test_a_busy_kernel_with_no_process_is_stopped_without_an_interrupt(started, monkeypatch):
+    """As a kernel is that the out-of-memory killer stopped, while its server starts it again: listed as busy, with no
+    process. A stopping `make live` failed on one (RuntimeError: Cannot interrupt kernel), and hung 20 s."""
+    monkeypatch.setattr(PageKernels, "SETTLE_SECONDS", 0.5)
+    kernels = PageKernels()
+    kernels._kernels["busy"] = kernel = ServerKernelManager(kernel_name="python3")
+    kernel.execution_state = "busy"
+    if started:
+        kernel.ready.set_result(None)
+    asyncio.run(asyncio.wait_for(kernels.between_cells("busy"), timeout=10))
 
 
 def test_the_kernel_servers_messages_reach_the_terminal_without_the_token():

@@ -17,6 +17,7 @@ from book import (
     PAGES,
     ROOT,
     SIDEBAR_DIALOG_BELOW,
+    VISIBLE,
     WAIT,
     assert_nothing_serious,
     page,
@@ -39,18 +40,26 @@ def test_page_loads_from_the_site_alone_shows_its_outputs_and_axe_finds_nothing_
     page.goto(f"{site}/{name}", wait_until="networkidle")
     assert problems == []
     assert page.evaluate("document.documentElement.dataset.theme") == mode
-    # Outputs and figures, except those of the solutions folded away behind "Show solution".
+    # Outputs and figures, except those of the solutions folded away behind "Show solution". Each check is one call
+    # for all the page's elements: with a trace kept, every call also copies the page.
     outputs = page.locator("div.cell:not(.tag_hide-cell) div.cell_output")
-    assert all(output.is_visible() for output in outputs.all())
-    for figure in page.locator("div.cell_output img").all():
-        figure.scroll_into_view_if_needed()  # figures load as they come into view
-        assert figure.evaluate("img => img.decode().then(() => img.naturalWidth > 0)"), figure.get_attribute("src")
+    assert outputs.evaluate_all(f"outputs => outputs.filter(output => !({VISIBLE})(output)).length") == 0
+    figures = page.locator("div.cell_output img")
+    unseen = """async figures => {
+        const unseen = [];
+        for (const figure of figures) {
+            figure.scrollIntoView();  // figures load as they come into view
+            if (!await figure.decode().then(() => figure.naturalWidth > 0, () => false)) unseen.push(figure.src);
+        }
+        return unseen;
+    }"""
+    assert figures.evaluate_all(unseen) == []
     # Math is typeset when the book is built: each formula an SVG in the text's colour, with MathML for screen readers.
     math = page.locator("div.math, span.math")
     assert (
         page.locator(".math > mjx-container > svg[aria-hidden=true] + mjx-assistive-mml > math").count() == math.count()
     )
-    assert all(svg.is_visible() for svg in math.locator("svg").all())
+    assert math.locator("svg").evaluate_all(f"svgs => svgs.filter(svg => !({VISIBLE})(svg)).length") == 0
     assert_nothing_serious(page)
 
 
