@@ -3,6 +3,7 @@ reader's machine, lets no one else in. Each security test tries one way in, as a
 another origin in Chromium."""
 
 import asyncio
+import concurrent.futures
 import contextlib
 import io
 import json
@@ -314,7 +315,9 @@ def test_a_busy_kernel_with_no_process_is_stopped_without_an_interrupt(started, 
     kernel.execution_state = "busy"
     if started:
         kernel.ready.set_result(None)
-    asyncio.run(asyncio.wait_for(kernels.between_cells("busy"), timeout=10))
+    # In a thread of its own: Playwright's sync API holds this thread's event loop once a browser test has run.
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        thread.submit(lambda: asyncio.run(asyncio.wait_for(kernels.between_cells("busy"), timeout=10))).result()
 
 
 def test_the_kernel_servers_messages_reach_the_terminal_without_the_token():
