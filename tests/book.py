@@ -469,10 +469,20 @@ class LiveServer:
         self.reader = threading.Thread(target=self._read, args=(serving,))
         self.reader.start()
         if not serving.wait(timeout) or self.url is None:
-            if self.process.poll() is None:
+            ended = serving.is_set()  # all it printed was read: it stopped by itself
+            if not ended:
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.reader.join()
-            raise AssertionError(f"make live did not serve within {timeout} s:\n{self.output}")
+            # The why and the last line first: a summary of failures (pytest's, the benchmark's) keeps one line.
+            why = (
+                f"stopped before it served (exit code {self.process.wait()})"
+                if ended
+                else f"did not serve in {timeout} s"
+            )
+            last = (
+                [line for line in self.output.splitlines() if line.strip() and not line.startswith("make")] or [""]
+            )[-1]
+            raise AssertionError(f"make live {why}; it said last: {last}\n{self.output}")
 
     def _read(self, serving):
         for line in self.process.stdout:
