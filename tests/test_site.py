@@ -42,8 +42,9 @@ def test_page_loads_from_the_site_alone_shows_its_outputs_and_axe_finds_nothing_
     assert page.evaluate("document.documentElement.dataset.theme") == mode
     # Outputs and figures, except those of the solutions folded away behind "Show solution". Each check is one call
     # for all the page's elements: with a trace kept, every call also copies the page.
+    hidden = f"elements => elements.filter(element => !({VISIBLE})(element)).length"
     outputs = page.locator("div.cell:not(.tag_hide-cell) div.cell_output")
-    assert outputs.evaluate_all(f"outputs => outputs.filter(output => !({VISIBLE})(output)).length") == 0
+    assert outputs.evaluate_all(hidden) == 0
     figures = page.locator("div.cell_output img")
     unseen = """async figures => {
         const unseen = [];
@@ -59,7 +60,7 @@ def test_page_loads_from_the_site_alone_shows_its_outputs_and_axe_finds_nothing_
     assert (
         page.locator(".math > mjx-container > svg[aria-hidden=true] + mjx-assistive-mml > math").count() == math.count()
     )
-    assert math.locator("svg").evaluate_all(f"svgs => svgs.filter(svg => !({VISIBLE})(svg)).length") == 0
+    assert math.locator("svg").evaluate_all(hidden) == 0
     assert_nothing_serious(page)
 
 
