@@ -14,6 +14,8 @@ PORT ?= 8000
 BOOK ?= .
 VENV := .venv
 BIN := $(VENV)/bin
+# A reader's kernel for the tests: only what Binder installs.
+READER := .venv-reader
 # thebe (live code), served from the site itself so that nothing loads from a CDN; MathJax and Font Awesome (the
 # theme's version), which booktools/ turns into the pages' math and icons at build time.
 VENDORED := thebe@0.9.3 mathjax@3.2.2 @fortawesome/fontawesome-free@6.5.2
@@ -31,7 +33,10 @@ export CHROMIUM CHROMIUM_SHELL
 book: $(VENV)/.book-installed $(VENDOR)/.unpacked node_modules/.package-lock.json
 	$(BIN)/jupyter-book build $(BOOK) --warningiserror --nitpick --keep-going
 
-test: $(VENV)/.test-installed node_modules/.package-lock.json $(CHROMIUM) $(CHROMIUM_SHELL)
+# On a fresh machine the tests' installs run side by side: pip keeps about one core busy, so the reader's venv is made
+# while the book's installs, not inside the test run. (apt-get takes one at a time: the browsers come first.)
+test: $(CHROMIUM) $(CHROMIUM_SHELL)
+	$(MAKE) --no-print-directory -j3 $(VENV)/.test-installed $(READER)/.installed node_modules/.package-lock.json
 	$(BIN)/python -m pytest tests
 
 links: $(VENV)/.book-installed $(VENDOR)/.unpacked
@@ -112,9 +117,8 @@ $(CHROMIUM_SHELL):
 notebooks: book $(VENV)/.test-installed
 	$(BIN)/python -m booktools.notebooks
 
-# A reader's kernel for the tests: only what Binder installs. Made afresh, so nothing lingers.
+# The reader's kernel, made afresh, so nothing lingers.
 # The --extra-index-url line is Binder's: offline, pip would wait on it; elsewhere PIP_EXTRA_INDEX_URL serves.
-READER := .venv-reader
 $(READER)/.installed: binder/requirements.txt
 	rm -rf $(READER) && $(PYTHON) -m venv $(READER)
 	grep -v '^--extra-index-url' binder/requirements.txt > $(READER)/requirements.txt
