@@ -8,6 +8,7 @@ import time
 from jupyter_server._tz import utcnow
 from jupyter_server.auth.identity import IdentityProvider
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado import web
 
 
 class BookPagesOnly(IdentityProvider):
@@ -59,7 +60,8 @@ class PageKernels(AsyncMappingKernelManager):
             await until(lambda: kernel.execution_state != "busy")
 
     # Every way a kernel is stopped comes through these two: a page's DELETE, a stopping server (shutdown_all),
-    # culling; the page's Restart. jupyter_server names them twice: its aliases point at its own methods.
+    # culling; the page's Restart. jupyter_server names them twice: its aliases point at its own methods (and
+    # jupyter_client's at its own shutdown_all).
     async def _async_shutdown_kernel(self, kernel_id, now=False, restart=False):
         if not now:
             await self.between_cells(kernel_id)
@@ -74,4 +76,18 @@ class PageKernels(AsyncMappingKernelManager):
         await restarted
         return restarted
 
-    shutdown_kernel, restart_kernel = _async_shutdown_kernel, _async_restart_kernel
+    async def _async_shutdown_all(self, now=False):
+        """Every kernel, as the server stops. A page closed at that moment stops its own kernel too (DELETE), and when
+        that came first, jupyter_client's shutdown_all failed whole on it ("Kernel does not exist"): the server never
+        stopped, and live_server killed it 20 s later. So a kernel gone by its turn counts as stopped."""
+
+        async def stop(kernel_id):
+            try:
+                await self._async_shutdown_kernel(kernel_id, now=now)
+            except web.HTTPError as error:
+                if error.status_code != 404:
+                    raise
+
+        await asyncio.gather(*map(stop, self.list_kernel_ids()))
+
+    shutdown_kernel, restart_kernel, shutdown_all = _async_shutdown_kernel, _async_restart_kernel, _async_shutdown_all

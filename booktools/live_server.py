@@ -170,6 +170,7 @@ def live(port):
             kernels.wait(timeout=20)
         except (subprocess.TimeoutExpired, KeyboardInterrupt):  # or a second Ctrl-C: it does not outlive us
             kernels.kill()
+            print("The kernel server did not stop within 20 s: killed it.", flush=True)
         kernels.relay.join(timeout=5)  # its last messages before ours
         print("Stopped the book and its kernel server.")
 

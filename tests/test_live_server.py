@@ -298,6 +298,21 @@ def test_a_kernel_stopped_in_the_middle_of_a_cell_leaves_no_traceback(book, page
     assert "Traceback" not in output and "Error" not in output, output[-3000:]
 
 
+def test_a_page_closed_as_make_live_stops_leaves_no_traceback(book, page):
+    """The page's DELETE and the server's own shutdown both stop its kernel. When the page's came first, jupyter_client
+    failed the whole shutdown ("Kernel does not exist"), and make live hung 20 s before it killed its kernel server."""
+    with LiveServer(free_port(0)) as server:
+        page.goto(f"{server.url}/{AUTOGRAD}")
+        until(
+            lambda: [kernel for kernel in server.api("api/kernels") if kernel["execution_state"] == "idle"],
+            "the page's kernel never finished its imports",
+        )
+        page.close(run_before_unload=True)
+        output = server.stop()
+    assert "Stopped the book and its kernel server" in output
+    assert "Traceback" not in output and "Error" not in output, output[-3000:]
+
+
 def test_a_kernel_still_starting_is_listed_as_starting_not_as_a_server_error():
     kernels = PageKernels()
     # As jupyter_client leaves it for a moment: in the list, not yet marked by jupyter_server (it answered 500).
