@@ -104,7 +104,9 @@ def start_kernel_server(port, origin, token):
     )
     server.relay = threading.Thread(target=relay, args=(server.stdout, token, sys.stdout), daemon=True)
     server.relay.start()
-    for _ in range(300):
+    # A deadline, not a count of tries: each try may wait up to 5 s for an answer on a busy machine.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
         if server.poll() is not None:
             sys.exit(f"The Jupyter kernel server stopped (exit code {server.returncode}); see its messages above.")
         with contextlib.suppress(OSError):
