@@ -131,11 +131,16 @@ def tests(*command):
         subprocess.run, command or ["make", "test"], cwd=ROOT, capture_output=True, text=True, env=wide
     )
     last_words = re.findall(r"^=*\s*(\d+ \w+.*) in [\d.]+s", output(run), re.MULTILINE)[-1:]
-    return seconds, {
+    result = {
         "last words": " ".join(last_words),
         # Each test that failed, by name and the start of its message, so that a flaky one can be found and told why.
         "failures": re.findall(r"^(?:FAILED|ERROR) .*", output(run), re.MULTILINE),
     }
+    if run.returncode:  # and all that a failed run printed: a flaky failure may not come again
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        result["log"] = str(RESULTS / f"failed-run-{time.strftime('%Y%m%d-%H%M%S')}.log")
+        Path(result["log"]).write_text(output(run))
+    return seconds, result
 
 
 def tests_beside_a_build(runs):
