@@ -13,7 +13,7 @@ import yaml
 from book import ROOT, executed, make, output
 
 FIXTURES = ROOT / "tests" / "fixtures" / "chapters"
-TIMEOUT = 10  # seconds a fixture cell may run: the hanging cell is stopped after this
+TIMEOUT = 5  # seconds a fixture cell may run: the hanging cell is stopped after this (the others take milliseconds)
 
 
 def book_with(chapters, folder):
