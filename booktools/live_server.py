@@ -87,6 +87,7 @@ def start_kernel_server(port, origin, token):
         "--ServerApp.log_level=WARN",
         "--ServerApp.identity_provider_class=booktools.kernel_server.BookPagesOnly",
         "--ServerApp.kernel_manager_class=booktools.kernel_server.PageKernels",
+        "--ServerApp.kernel_websocket_connection_class=booktools.kernel_server.PageConnection",
         # Kernels talk to the server over unix sockets, which only this user can open, instead of five TCP ports each.
         "--KernelManager.transport=ipc",
     ]

@@ -19,7 +19,7 @@ import pytest
 from jupyter_client import BlockingKernelClient
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 
-from book import HTML, ROOT, LiveServer, port_open, static_host
+from book import HTML, ROOT, LiveServer, port_open, start_live_code, static_host
 from booktools.kernel_server import PageKernels
 from booktools.live_server import free_port, relay
 
@@ -311,6 +311,28 @@ def test_a_page_closed_as_make_live_stops_leaves_no_traceback(book, page):
         output = server.stop()
     assert "Stopped the book and its kernel server" in output
     assert "Traceback" not in output and "Error" not in output, output[-3000:]
+
+
+def test_a_kernel_counts_as_busy_from_the_moment_a_cell_is_sent_to_it(live, page):
+    """Not a moment later, when the kernel says so: in between, a page closed or make live stopped did not wait for
+    the cell (PageKernels.between_cells), and stopped the kernel under it, with a ZMQError traceback (seen beside a
+    book build: a page closed as its warm-up imports went out)."""
+
+    def state():
+        return {each["id"]: each["execution_state"] for each in live.api("api/kernels")}.get(kernel)
+
+    page.goto(f"{live.url}/{AUTOGRAD}")
+    start_live_code(page)
+    kernel = page.evaluate("thebe.session.kernel.id")
+    until(lambda: state() == "idle", "the page's kernel never finished its imports")
+    process, _ = live.kernel_process(kernel)
+    process.suspend()  # a busy machine: the kernel's own "busy" comes late
+    try:
+        page.evaluate("() => { thebe.session.kernel.requestExecute({ code: 'pass' }); }")
+        until(lambda: state() == "busy", "the kernel looked idle with a cell on its way")
+    finally:
+        process.resume()
+    until(lambda: state() == "idle", "the kernel did not look idle once it had run the cell")
 
 
 def test_a_kernel_still_starting_is_listed_as_starting_not_as_a_server_error():
