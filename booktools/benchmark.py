@@ -153,7 +153,11 @@ def tests_beside_a_build(runs):
         def load():
             while not stop.is_set():
                 shutil.rmtree(book / "_build", ignore_errors=True)
-                builds.append(make("book", f"BOOK={book}").returncode)
+                build = make("book", f"BOOK={book}")
+                builds.append(build.returncode)
+                if build.returncode:  # kept, as a failed test run is
+                    RESULTS.mkdir(parents=True, exist_ok=True)
+                    (RESULTS / f"failed-build-{time.strftime('%Y%m%d-%H%M%S')}.log").write_text(output(build))
 
         beside = threading.Thread(target=load)
         beside.start()

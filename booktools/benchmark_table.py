@@ -79,7 +79,8 @@ def report(r):
         passing = [run for run in loaded["runs"] if passed(run["result"])]
         lines.append(
             f"| Test suite, {len(seconds)} runs in a row beside a second book build (built from clean "
-            f"{len(loaded['builds'])} times meanwhile) | {len(passing)} of {len(seconds)} passed; "
+            f"{len(loaded['builds'])} times meanwhile, {loaded['builds'].count(0)} passed) | "
+            f"{len(passing)} of {len(seconds)} passed; "
             f"{seconds[0]:.0f} to {seconds[-1]:.0f} s | all pass: {met(len(passing) == len(seconds))} |"
         )
     lines += [

@@ -65,8 +65,8 @@ class PageKernels(AsyncMappingKernelManager):
             await until(lambda: kernel.execution_state != "busy")
         kernel.stopping = True  # from here on, PageConnection passes it nothing more to run
 
-    # Every way a kernel is stopped comes through these two: a page's DELETE, a stopping server (shutdown_all),
-    # culling; the page's Restart. jupyter_server names them twice: its aliases point at its own methods (and
+    # Every way a kernel is stopped comes through these: a page's DELETE, a stopping server (shutdown_all), culling;
+    # the page's Restart. jupyter_server names them twice: its aliases point at its own methods (and
     # jupyter_client's at its own shutdown_all).
     async def _async_shutdown_kernel(self, kernel_id, now=False, restart=False):
         if not now:
@@ -76,8 +76,10 @@ class PageKernels(AsyncMappingKernelManager):
     async def _async_restart_kernel(self, kernel_id, now=False):
         if not now:
             await self.between_cells(kernel_id)
-        restarted = await super()._async_restart_kernel(kernel_id, now=now)
-        self._kernels[kernel_id].stopping = False
+        try:
+            restarted = await super()._async_restart_kernel(kernel_id, now=now)
+        finally:  # the new kernel takes what the page sends, or the old one again if it could not be started
+            self._kernels[kernel_id].stopping = False
         # jupyter_server hands back a future of the new kernel's first answer, which its handler drops: the page's
         # Restart came back (and a Ctrl-C could follow) before the new kernel could take an interrupt.
         await restarted
