@@ -136,11 +136,18 @@ def tests(*command):
         # Each test that failed, by name and the start of its message, so that a flaky one can be found and told why.
         "failures": re.findall(r"^(?:FAILED|ERROR) .*", output(run), re.MULTILINE),
     }
-    if run.returncode:  # and all that a failed run printed: a flaky failure may not come again
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        result["log"] = str(RESULTS / f"failed-run-{time.strftime('%Y%m%d-%H%M%S')}.log")
-        Path(result["log"]).write_text(output(run))
+    if run.returncode:
+        result["log"] = str(kept("run", run))
     return seconds, result
+
+
+def kept(kind, failed):
+    """All that a failed run or build printed, kept in RESULTS (the summary keeps a line): a flaky failure may not come
+    again. Returns the file."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    log = RESULTS / f"failed-{kind}-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    log.write_text(output(failed))
+    return log
 
 
 def tests_beside_a_build(runs):
@@ -155,9 +162,8 @@ def tests_beside_a_build(runs):
                 shutil.rmtree(book / "_build", ignore_errors=True)
                 build = make("book", f"BOOK={book}")
                 builds.append(build.returncode)
-                if build.returncode:  # kept, as a failed test run is
-                    RESULTS.mkdir(parents=True, exist_ok=True)
-                    (RESULTS / f"failed-build-{time.strftime('%Y%m%d-%H%M%S')}.log").write_text(output(build))
+                if build.returncode:
+                    kept("build", build)
 
         beside = threading.Thread(target=load)
         beside.start()

@@ -50,6 +50,11 @@ def kernels(live):
     return {kernel["id"] for kernel in live.api("api/kernels")}
 
 
+def states(live):
+    """Each kernel's execution state, by id, as the server lists them."""
+    return {kernel["id"]: kernel["execution_state"] for kernel in live.api("api/kernels")}
+
+
 @pytest.fixture(scope="module")
 def kernel(live):
     """A running kernel, started with the token as a book page starts one."""
@@ -289,7 +294,7 @@ def test_a_kernel_stopped_in_the_middle_of_a_cell_leaves_no_traceback(book, page
     with LiveServer(free_port(0)) as server:
         page.goto(f"{server.url}/{AUTOGRAD}")  # the page starts its kernel, which imports the book's libraries
         busy = until(
-            lambda: [kernel["id"] for kernel in server.api("api/kernels") if kernel["execution_state"] == "busy"],
+            lambda: [kernel for kernel, state in states(server).items() if state == "busy"],
             "the page's kernel never started its imports",
         )
         action(server, page, busy[0])
@@ -303,10 +308,7 @@ def test_a_page_closed_as_make_live_stops_leaves_no_traceback(book, page):
     failed the whole shutdown ("Kernel does not exist"), and make live hung 20 s before it killed its kernel server."""
     with LiveServer(free_port(0)) as server:
         page.goto(f"{server.url}/{AUTOGRAD}")
-        until(
-            lambda: [kernel for kernel in server.api("api/kernels") if kernel["execution_state"] == "idle"],
-            "the page's kernel never finished its imports",
-        )
+        until(lambda: "idle" in states(server).values(), "the page's kernel never finished its imports")
         page.close(run_before_unload=True)
         output = server.stop()
     assert "Stopped the book and its kernel server" in output
@@ -319,7 +321,7 @@ def test_a_kernel_counts_as_busy_from_the_moment_a_cell_is_sent_to_it(live, page
     book build: a page closed as its warm-up imports went out)."""
 
     def state():
-        return {each["id"]: each["execution_state"] for each in live.api("api/kernels")}.get(kernel)
+        return states(live).get(kernel)
 
     page.goto(f"{live.url}/{AUTOGRAD}")
     start_live_code(page)
