@@ -16,36 +16,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 # A reader's kernel for the tests: only what Binder installs.
 READER := .venv-reader
-# thebe (live code), served from the site itself so that nothing loads from a CDN; MathJax and Font Awesome (the
-# theme's version), which booktools/ turns into the pages' math and icons at build time.
-VENDORED := thebe@0.9.3 mathjax@3.2.2 @fortawesome/fontawesome-free@6.5.2
-VENDOR := _build/vendor
-# The browsers (on GitHub's runners, both the preinstalled /usr/bin/google-chrome). The tests drive Chromium's headless
-# shell, the build Playwright itself runs headless tests in: the same pages and screenshots cost about 30% less CPU
-# than in the full browser. What depends on a reader's browser is measured in the full one: Lighthouse, the benchmark,
-# and the page weights (the shell loads lazy images from farther ahead of the view).
-CHROMIUM ?= /usr/bin/chromium
-CHROMIUM_SHELL ?= /usr/bin/chromium-headless-shell
-export CHROMIUM CHROMIUM_SHELL
 
-.PHONY: book test serve live clean notebooks links lighthouse benchmark lock lint compat
+.PHONY: book test serve live clean notebooks links lighthouse benchmark lock lint compat browsers
 
-book: $(VENV)/.book-installed $(VENDOR)/.unpacked node_modules/.package-lock.json
+book: $(VENV)/.book-installed node_modules/.package-lock.json
 	$(BIN)/jupyter-book build $(BOOK) --warningiserror --nitpick --keep-going
 
 # On a fresh machine the tests' installs run side by side: pip keeps about one core busy, so the reader's venv is made
 # while the book's installs, not inside the test run. (apt-get takes one at a time: the browsers come first.)
-test: $(CHROMIUM) $(CHROMIUM_SHELL)
+test: browsers
 	$(MAKE) --no-print-directory -j3 $(VENV)/.test-installed $(READER)/.installed node_modules/.package-lock.json
 	$(BIN)/python -m pytest tests
 
-links: $(VENV)/.book-installed $(VENDOR)/.unpacked
+links: $(VENV)/.book-installed node_modules/.package-lock.json
 	$(BIN)/jupyter-book build $(BOOK) --builder linkcheck
 
 serve:
-	@test -f _build/html/index.html || { echo "No built book in _build/html: run 'make book' first." >&2; exit 1; }
-	$(PYTHON) -m http.server --bind 127.0.0.1 --directory _build/html $(PORT) \
-		|| { echo "Could not serve on port $(PORT) (in use?): try 'make serve PORT=8001'." >&2; exit 1; }
+	$(PYTHON) -m booktools.static_host --port $(PORT)
 
 live: book
 	$(BIN)/python -m booktools.live_server --port $(PORT)
@@ -54,7 +41,7 @@ clean:
 	rm -rf _build
 
 # Lighthouse scores of every chapter page into _build/benchmark/ (npx fetches Lighthouse 12.2.3 on first use).
-lighthouse: book $(VENV)/.test-installed $(CHROMIUM)
+lighthouse: book $(VENV)/.test-installed browsers
 	$(BIN)/python -m booktools.lighthouse
 
 lint: $(VENV)/.test-installed
@@ -66,15 +53,16 @@ compat: $(VENV)/.book-installed
 	$(BIN)/python -m booktools.compat
 
 # Build times, page weights, Lighthouse, live code and the test suite, measured; the README's table rewritten.
-benchmark: book $(VENV)/.test-installed node_modules/.package-lock.json $(CHROMIUM) $(CHROMIUM_SHELL)
+benchmark: book $(VENV)/.test-installed node_modules/.package-lock.json browsers
 	$(BIN)/python -m booktools.benchmark --readme
 
 # The locks pin every package with its hashes: pip installs exactly those files or nothing.
 # A new venv gets the newest pip first: the one Python 3.11 bundles (23.2) resolves the lock's jsonschema[format-nongpl]
 # to a newer release than the one pinned, then refuses it for want of a hash; tests/requirements.txt pins pip itself.
-$(VENV)/.book-installed: requirements.txt
+$(VENV)/.book-installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv --upgrade-deps $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $@
 
 $(VENV)/.test-installed: tests/requirements.txt $(VENV)/.book-installed
@@ -96,22 +84,9 @@ lock: $(VENV)/.test-installed
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-# Only the packages' built files, from their npm tarballs: `npm install thebe` would add 600 MB of its build tools.
-$(VENDOR)/.unpacked: Makefile
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
-	cd $(VENDOR) && for package in $(VENDORED); do \
-		tarball=$$(npm pack --silent $$package) && mkdir -p $${package%@*} \
-		&& tar xzf $$tarball -C $${package%@*} --strip-components=1 && rm $$tarball || exit 1; \
-	done
-	touch $@
-
-$(CHROMIUM):
-	@echo "The browser tests need Chromium at $(CHROMIUM): installing Debian's (or set CHROMIUM=...)." >&2
-	apt-get update -qq && apt-get install -y -qq chromium
-
-$(CHROMIUM_SHELL):
-	@echo "The browser tests need Chromium's headless shell at $(CHROMIUM_SHELL): installing Debian's (or set CHROMIUM_SHELL=...)." >&2
-	apt-get update -qq && apt-get install -y -qq chromium-headless-shell
+# Debian's Chromium and its headless shell, where missing (booktools/browser.py says which the tools use).
+browsers:
+	$(PYTHON) -m booktools.browser install
 
 # The Colab/Binder notebook next to each chapter, with the values glued by the build written into its prose.
 notebooks: book $(VENV)/.test-installed

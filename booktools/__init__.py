@@ -21,19 +21,20 @@ import filecmp
 import shutil
 from pathlib import Path
 
-# The repository (resolved: the tests' fixture books link to this package and still find the vendored files here).
+# The repository: the package is installed in editable mode, so fixture books built elsewhere still find the npm
+# packages here.
 ROOT = Path(__file__).resolve().parent.parent
-# thebe, MathJax and Font Awesome, unpacked from their npm tarballs by `make book` (only their built files).
-VENDOR = ROOT / "_build" / "vendor"
+# thebe, MathJax and Font Awesome, locked with their integrity hashes in package-lock.json.
+NODE_MODULES = ROOT / "node_modules"
 
 
 def vendored(package):
-    """Where `make book` unpacked an npm package, or the build's error that says how to get it."""
-    if not (VENDOR / package / "package.json").exists():
+    """Where npm installed a package the site serves or builds from, or the build's error that says how to get it."""
+    if not (NODE_MODULES / package / "package.json").exists():
         from sphinx.errors import ExtensionError  # only the build asks; the other commands never load Sphinx
 
-        raise ExtensionError(f"{package} not found in {VENDOR}: build with `make book`, which unpacks it from npm")
-    return VENDOR / package
+        raise ExtensionError(f"{package} not found in {NODE_MODULES}: build with `make book`, which runs `npm ci`")
+    return NODE_MODULES / package
 
 
 # A rebuild rewrites only what changed: the tests (and a reader of `make live`) read the site while a rebuild runs,

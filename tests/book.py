@@ -7,7 +7,6 @@ import ast
 import contextlib
 import functools
 import gzip
-import http.server
 import json
 import os
 import re
@@ -15,7 +14,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import urllib.request
 from pathlib import Path
@@ -31,11 +29,10 @@ from bs4 import BeautifulSoup
 from filelock import FileLock
 from jupyter_client import KernelManager
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the book's tools package sits at the repository root, outside tests/
-from booktools.notebooks import SOLUTION_TITLE, reader_code_cell  # noqa: E402
+from booktools import ROOT, toc
+from booktools.notebooks import SOLUTION_TITLE, reader_code_cell
 
-CHAPTERS = sorted(path.stem for path in (ROOT / "chapters").glob("[0-9][0-9]-*.md"))
+CHAPTERS = toc.chapters()
 HTML = ROOT / "_build" / "html" / "chapters"
 # Every page of the site, as paths under _build/html.
 PAGES = [
@@ -269,35 +266,8 @@ def words(soup):
 
 # --- The site in a real browser --------------------------------------------------------------------------------
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # the Makefile says which does what
-CHROMIUM_SHELL = os.environ.get("CHROMIUM_SHELL", "/usr/bin/chromium-headless-shell")
 # How long a browser step may wait (ms): a kernel's first cell imports torch, seconds on a busy machine.
 WAIT = 60_000
-# The flags our machines need for headless Chromium; the last three stop it calling Google's services.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@contextlib.contextmanager
-def static_host(folder):
-    """folder served on 127.0.0.1 as a static host serves a site (a port of its own); yields its address."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=folder))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def port_open(port):

@@ -17,8 +17,6 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from book import (
-    CHROMIUM_ARGS,
-    CHROMIUM_SHELL,
     ROOT,
     WAIT,
     LiveServer,
@@ -27,9 +25,10 @@ from book import (
     make,
     once,
     output,
-    static_host,
 )
+from booktools import browser
 from booktools.live_server import free_port
+from booktools.static_host import serving
 
 # A kernel's first cell imports torch: seconds on a busy machine. Every wait is bounded all the same: pytest-timeout
 # stops a test that hangs (pyproject.toml).
@@ -105,10 +104,11 @@ def values(nb):
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright's browser (for each test a page of its own, a trace kept on failure), as Debian's Chromium
     headless shell (never `playwright install`: it downloads)."""
-    assert Path(CHROMIUM_SHELL).exists(), (
-        f"No Chromium headless shell at {CHROMIUM_SHELL}: `make test` installs it, or set CHROMIUM_SHELL=..."
-    )
-    return {**browser_type_launch_args, "executable_path": CHROMIUM_SHELL, "args": CHROMIUM_ARGS}
+    return {
+        **browser_type_launch_args,
+        "executable_path": browser.require(browser.CHROMIUM_SHELL),
+        "args": browser.FLAGS,
+    }
 
 
 @pytest.fixture
@@ -207,7 +207,7 @@ def page(new_page):
 @pytest.fixture(scope="session")
 def site(book):
     """The built book served as a static host serves it (the published site); yields its address."""
-    with static_host(book / "html") as address:
+    with serving(book / "html") as address:
         yield address
 
 

@@ -27,10 +27,10 @@ from book import (
     page,
     run_button,
     start_live_code,
-    static_host,
     toggle_sidebar,
 )
 from booktools import lean_pages
+from booktools.static_host import serving
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -108,7 +108,7 @@ def stock(book, shared):
 @pytest.fixture(scope="session")
 def stock_site(stock):
     """The stock build served as the book is (conftest's site), on a port of its own."""
-    with static_host(stock) as address:
+    with serving(stock) as address:
         yield address
 
 

@@ -19,9 +19,10 @@ import pytest
 from jupyter_client import BlockingKernelClient
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 
-from book import HTML, ROOT, LiveServer, port_open, start_live_code, static_host
+from book import HTML, ROOT, LiveServer, port_open, start_live_code
 from booktools.kernel_server import PageKernels
 from booktools.live_server import free_port, relay
+from booktools.static_host import serving
 
 AUTOGRAD = "chapters/01-autograd.html"
 
@@ -168,7 +169,7 @@ def foreign_page(browser, tmp_path_factory):
     """A page served from another origin (another port on 127.0.0.1), in the same browser as the book."""
     folder = tmp_path_factory.mktemp("foreign")
     (folder / "index.html").write_text("<!doctype html><title>Another site</title><p>Nothing to see.")
-    with static_host(folder) as address:
+    with serving(folder) as address:
         context = browser.new_context()
         page = context.new_page()
         page.goto(f"{address}/")

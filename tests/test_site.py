@@ -3,15 +3,12 @@ outputs and passes axe-core, and every chapter links to Binder and Colab noteboo
 
 import re
 import subprocess
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from book import (
     CHAPTERS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     CONFIG,
     HTML,
     PAGES,
@@ -27,6 +24,7 @@ from book import (
     toggle_sidebar,
     watch,
 )
+from booktools.browser import launch
 
 REPOSITORY = urlsplit(CONFIG["repository"]["url"]).path.strip("/")  # org/name
 BRANCH = CONFIG["repository"]["branch"]
@@ -68,8 +66,7 @@ def test_page_loads_from_the_site_alone_shows_its_outputs_and_axe_finds_nothing_
 def readers_browser(playwright):
     """The full Chromium, not the tests' headless shell: how much a first visit downloads depends on how far ahead of
     the view the browser loads lazy images, 1250 px in Chromium (as in Chrome), about twice that in the shell."""
-    assert Path(CHROMIUM).exists(), f"No Chromium at {CHROMIUM}: `make test` installs it, or set CHROMIUM=..."
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    browser = launch(playwright)
     yield browser
     browser.close()
 
