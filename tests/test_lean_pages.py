@@ -29,7 +29,7 @@ from book import (
     start_live_code,
     toggle_sidebar,
 )
-from booktools import lean_pages
+from booktools import theme_templates
 from booktools.static_host import serving
 
 
@@ -47,26 +47,26 @@ def test_only_styles_hold_up_a_chapters_first_paint(book, chapter):
     assert html.select('script[src*="fontawesome"]') == []
 
 
-@pytest.mark.parametrize("template", sorted({name for name, *_ in lean_pages.THEME_EDITS}))
+@pytest.mark.parametrize("template", sorted({name for name, *_ in theme_templates.THEME_EDITS}))
 def test_a_theme_template_that_changed_stops_the_build_and_says_which(template, tmp_path, monkeypatch):
     # The theme as an update might ship it: the tag that an edit removes or changes is gone.
     theme = tmp_path / "theme"
-    for name, *_ in lean_pages.THEME_EDITS:
+    for name, *_ in theme_templates.THEME_EDITS:
         (theme / name).parent.mkdir(parents=True, exist_ok=True)
-        (theme / name).write_text((lean_pages.THEME / name).read_text())
+        (theme / name).write_text((theme_templates.THEME / name).read_text())
     changed = (theme / template).read_text().replace("<script", "<script type=module").replace("<button", "<a")
     (theme / template).write_text(changed)
-    monkeypatch.setattr(lean_pages, "THEME", theme)
+    monkeypatch.setattr(theme_templates, "THEME", theme)
     app = types.SimpleNamespace(doctreedir=str(tmp_path / "_build" / ".doctrees"))
     config = types.SimpleNamespace(templates_path=[])
     with pytest.raises(ExtensionError, match=f"The theme's {template} changed"):
-        lean_pages.edited_theme_templates(app, config)
+        theme_templates.edited_theme_templates(app, config)
 
 
 def test_the_theme_as_installed_takes_every_edit(tmp_path):
     app = types.SimpleNamespace(doctreedir=str(tmp_path / "_build" / ".doctrees"))
     config = types.SimpleNamespace(templates_path=["assets/templates"])
-    lean_pages.edited_theme_templates(app, config)
+    theme_templates.edited_theme_templates(app, config)
     written = tmp_path / "_build" / "theme-templates"
     assert config.templates_path == [str(written), "assets/templates"]
     assert "fontawesome" not in (written / "static" / "webpack-macros.html").read_text()
