@@ -16,7 +16,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
 from booktools.compat import table
-from booktools.execution import locked
+from booktools.locks import locked
 
 
 def setup(app):

@@ -32,7 +32,7 @@ from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
 from booktools import ROOT
-from booktools.execution import locked
+from booktools.locks import locked
 
 REPORT = ROOT / "_build" / "compat" / "compat.json"
 BOOK = "the book's lock"

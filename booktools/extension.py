@@ -6,8 +6,10 @@ for icons, and the files are slimmed last (lean_assets also asks for a late prio
 
 from booktools import (
     accessibility,
+    build_failures,
     build_report,
     execution,
+    execution_cache,
     icons,
     lean_assets,
     lean_pages,
@@ -24,9 +26,11 @@ def setup(app):
         lean_pages,
         icons,
         math_svg,
+        execution_cache,
         execution,
         accessibility,
         build_report,
+        build_failures,
         lean_assets,
     ):
         part.setup(app)

@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 
 from book import CHAPTERS, ROOT, copy_of_book, executed, make, output
 from booktools import compat
-from booktools.execution import locked
+from booktools.locks import locked
 
 
 def report_page(book=ROOT):

@@ -30,7 +30,6 @@ def book_with(chapters, folder):
     (folder / "_toc.yml").write_text(yaml.safe_dump(toc))
     shutil.copy(ROOT / "requirements.txt", folder)
     shutil.copytree(ROOT / "assets", folder / "assets")
-    (folder / "booktools").symlink_to(ROOT / "booktools")  # it finds the unpacked thebe beside itself
     return folder
 
 
