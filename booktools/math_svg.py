@@ -7,7 +7,6 @@ glyphs. math.css, the CSS that the SVG needs, goes only on pages with math.
 
 import functools
 import json
-import shutil
 import subprocess
 from html import escape
 from pathlib import Path
@@ -22,25 +21,7 @@ from booktools import vendored, write_if_changed
 
 logger = logging.getLogger(__name__)
 
-MATHJAX = r"""
-require(process.argv[1]).init({
-  loader: {load: ["input/tex", "output/svg", "a11y/assistive-mml"]},
-  tex: {packages: {"[-]": ["noundefined"]}, formatError: (jax, error) => { throw error; }},
-  svg: {fontCache: "local"},
-}).then(MathJax => {
-  const adaptor = MathJax.startup.adaptor;
-  const send = answer => process.stdout.write(JSON.stringify(answer) + "\n");
-  send(adaptor.textContent(MathJax.svgStylesheet()));
-  require("readline").createInterface({input: process.stdin}).on("line", line => {
-    const {tex, display} = JSON.parse(line);
-    try {
-      send({html: adaptor.outerHTML(MathJax.tex2svg(tex, {display}))});
-    } catch (error) {
-      send({error: error.message});
-    }
-  });
-});
-"""
+PROGRAM = Path(__file__).with_suffix(".mjs")
 
 
 def setup(app):
@@ -53,10 +34,8 @@ def setup(app):
 @functools.cache
 def mathjax():
     """The build's MathJax process, and the CSS that its SVG needs (it sends that first)."""
-    node = shutil.which("node") or "node"
-    process = subprocess.Popen(
-        [node, "-e", MATHJAX, str(vendored("mathjax"))], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
+    vendored("mathjax")  # or the build's error that says how to get it
+    process = subprocess.Popen(["node", str(PROGRAM)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     css = process.stdout.readline()
     if not css:
         raise ExtensionError("MathJax did not start in Node (its messages are above)")

@@ -1,0 +1,23 @@
+// MathJax for booktools/math_svg.py: prints the CSS its SVG needs, then answers each line of JSON ({tex, display})
+// on stdin with one line of JSON ({html} or {error}). MathJax resolves from the repository's node_modules.
+import { createRequire } from "node:module";
+import readline from "node:readline";
+
+// MathJax 3's component loader is CommonJS: it is required, not imported.
+const require = createRequire(import.meta.url);
+const MathJax = await require("mathjax").init({
+  loader: { load: ["input/tex", "output/svg", "a11y/assistive-mml"] },
+  tex: { packages: { "[-]": ["noundefined"] }, formatError: (jax, error) => { throw error; } },
+  svg: { fontCache: "local" },
+});
+const adaptor = MathJax.startup.adaptor;
+const send = (answer) => process.stdout.write(JSON.stringify(answer) + "\n");
+send(adaptor.textContent(MathJax.svgStylesheet()));
+readline.createInterface({ input: process.stdin }).on("line", (line) => {
+  const { tex, display } = JSON.parse(line);
+  try {
+    send({ html: adaptor.outerHTML(MathJax.tex2svg(tex, { display })) });
+  } catch (error) {
+    send({ error: error.message });
+  }
+});
