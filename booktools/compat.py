@@ -31,7 +31,7 @@ import yaml
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
-from booktools import ROOT
+from booktools import ROOT, toc
 from booktools.locks import locked
 
 REPORT = ROOT / "_build" / "compat" / "compat.json"
@@ -226,7 +226,8 @@ def main():
     parser.add_argument("--only", action="append", choices=ENVIRONMENTS, help="check only these (repeatable)")
     parser.add_argument("chapters", nargs="*", type=Path, help="notebooks (default: every chapter's)")
     arguments = parser.parse_args()
-    chapters = arguments.chapters or sorted((ROOT / "chapters").glob("[0-9][0-9]-*.ipynb"))
+    notebooks = [source.with_suffix(".ipynb") for source in toc.sources()]
+    chapters = arguments.chapters or [notebook for notebook in notebooks if notebook.exists()]
     environments = {name: ENVIRONMENTS[name] for name in arguments.only or ENVIRONMENTS}
     report = check(chapters, environments)
     REPORT.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ import nbformat
 import yaml
 from myst_nb.core.variables import format_plain_text
 
-from booktools import ROOT
+from booktools import ROOT, toc
 
 # myst-nb writes each chapter's glued outputs here on every build, from its cache or not.
 GLUE = ROOT / "_build" / "jupyter_execute" / "chapters"
@@ -152,9 +152,7 @@ def notebook_text(notebook):
 
 def with_notebooks():
     """The chapters that get a notebook: those with code for the reader to run."""
-    return [
-        source for source in sorted((ROOT / "chapters").glob("[0-9][0-9]-*.md")) if reader_cells(jupytext.read(source))
-    ]
+    return [source for source in toc.sources() if reader_cells(jupytext.read(source))]
 
 
 def write_notebooks():
@@ -163,7 +161,7 @@ def write_notebooks():
     for source in sources:
         source.with_suffix(".ipynb").write_text(notebook_text(reader_notebook(source)))
         print(f"wrote {source.with_suffix('.ipynb').relative_to(ROOT)}")
-    for orphan in (ROOT / "chapters").glob("[0-9][0-9]-*.ipynb"):
+    for orphan in (ROOT / "chapters").glob("*.ipynb"):
         if orphan.with_suffix(".md") not in sources:
             orphan.unlink()  # its chapter is gone, or has no code left
             print(f"removed {orphan.relative_to(ROOT)}")

@@ -19,6 +19,11 @@ def is_notebook(source):
     return text.startswith("---\n") and "\nkernelspec:" in text.split("\n---", 1)[0]
 
 
+def sources(book=ROOT):
+    """The MyST files of the pages that are executed notebooks, in reading order."""
+    return [Path(book) / f"{page}.md" for page in pages(book) if is_notebook(Path(book) / f"{page}.md")]
+
+
 def chapters(book=ROOT):
-    """The pages that are executed notebooks, by file name without suffix ("01-autograd"), in reading order."""
-    return [Path(page).name for page in pages(book) if is_notebook(Path(book) / f"{page}.md")]
+    """The same pages by file name without suffix ("01-autograd"), as the tests and reports name them."""
+    return [source.stem for source in sources(book)]

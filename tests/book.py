@@ -4,33 +4,34 @@ The tests assert facts on real executed outputs, so they never re-implement a ch
 """
 
 import ast
-import contextlib
-import functools
-import gzip
 import json
-import os
-import re
-import shutil
-import signal
 import socket
-import subprocess
-import threading
-import urllib.request
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import jupytext
 import nbclient
 import nbformat
-import playwright.sync_api
-import psutil
 import yaml
 from bs4 import BeautifulSoup
 from filelock import FileLock
 from jupyter_client import KernelManager
 
 from booktools import ROOT, toc
+
+# The helpers the benchmark measures with, the same the tests use; imported here for the test files.
+from booktools.live_page import WAIT as WAIT
+from booktools.live_page import kernel_output as kernel_output
+from booktools.live_page import live_cell as live_cell
+from booktools.live_page import press_live_code as press_live_code
+from booktools.live_page import run_button as run_button
+from booktools.live_page import start_live_code as start_live_code
+from booktools.make_book import copy_of_book as copy_of_book
+from booktools.make_book import executed as executed
+from booktools.make_book import make as make
+from booktools.make_book import output as output
+from booktools.make_live import LiveServer as LiveServer
 from booktools.notebooks import SOLUTION_TITLE, reader_code_cell
+from booktools.page_weight import page_weight as page_weight
 
 CHAPTERS = toc.chapters()
 HTML = ROOT / "_build" / "html" / "chapters"
@@ -66,45 +67,6 @@ def toggle_sidebar(page):
         page.locator("#pst-primary-sidebar-modal[open]").wait_for()
     else:
         page.locator("#pst-primary-sidebar").wait_for(state="hidden")
-
-
-def make(*arguments, timeout=1200):
-    """Run one of the README's make targets; return the finished process with its output as text."""
-    return subprocess.run(["make", *arguments], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-
-
-def output(process):
-    """All a finished process printed."""
-    return process.stdout + (process.stderr or "")
-
-
-def executed(build):
-    """The chapters a build ran (not taken from the cache), from myst-nb's log."""
-    return sorted(re.findall(r"chapters/([\w-]+)\.md: Executing notebook", output(build)))
-
-
-def copy_of_book(folder):
-    """What a build reads, in a folder of its own (and the extension, which finds the unpacked thebe beside it)."""
-    folder.mkdir()
-    for name in ["_config.yml", "_toc.yml", "requirements.in", "requirements.txt"]:
-        shutil.copy(ROOT / name, folder)
-    shutil.copytree(ROOT / "assets", folder / "assets")
-    shutil.copytree(ROOT / "chapters", folder / "chapters", ignore=shutil.ignore_patterns("*.ipynb"))
-    (folder / "booktools").symlink_to(ROOT / "booktools")
-    return folder
-
-
-def execute(chapter):
-    """Run a chapter top to bottom in a fresh kernel of the book's environment, with the book's cell timeout: what
-    the build does, without Sphinx or the cache (the benchmark's baseline)."""
-    notebook = jupytext.read(ROOT / "chapters" / f"{chapter}.md")
-    nbclient.NotebookClient(
-        notebook,
-        kernel_name=notebook.metadata.kernelspec.name,
-        timeout=CONFIG["execute"]["timeout"],
-        resources={"metadata": {"path": str(ROOT / "chapters")}},
-    ).execute()
-    return notebook
 
 
 # The reader's kernel has only Binder's packages, so no myst_nb. In the independent run, this stands in for
@@ -266,9 +228,6 @@ def words(soup):
 
 # --- The site in a real browser --------------------------------------------------------------------------------
 
-# How long a browser step may wait (ms): a kernel's first cell imports torch, seconds on a busy machine.
-WAIT = 60_000
-
 
 def port_open(port):
     with socket.socket() as probe:
@@ -315,51 +274,6 @@ def assert_nothing_serious(page):
     assert not serious, "\n".join(serious)
 
 
-# Playwright's resource types, as the kinds page_weight counts; anything else (fetch, manifest...) is "other".
-KINDS = {"document": "html", "stylesheet": "css", "script": "js", "image": "images", "font": "fonts"}
-
-
-def page_weight(new_context, url):
-    """What a reader's first, cold-cache load of url transfers, in a context of its own from new_context (an empty
-    cache): {"served": bytes by kind, "gzip": the same with
-    each response gzipped at level 6 as a static host (GitHub Pages) sends it, "requests": bytes by URL}. Kinds:
-    html, css, js, images, fonts, other, and their total."""
-    context = new_context()
-    page = context.new_page()
-    bodies = {}
-
-    def read(request):
-        # Each as it arrives; a page that redirects (index.html) is weighed as the page it lands on, since the
-        # browser drops the bodies of the page it leaves.
-        with contextlib.suppress(playwright.sync_api.Error):
-            bodies[request] = request.response().body()
-
-    page.on("requestfinished", read)
-    page.goto(url, wait_until="networkidle")
-    weight = {"served": dict.fromkeys([*KINDS.values(), "other", "total"], 0), "requests": {}}
-    weight["gzip"] = dict(weight["served"])
-    for request, body in bodies.items():
-        kind = KINDS.get(request.resource_type, "other")
-        weight["requests"][request.url] = len(body)
-        for how, size in ("served", len(body)), ("gzip", len(gzip.compress(body, compresslevel=6))):
-            weight[how][kind] += size
-            weight[how]["total"] += size
-    context.close()
-    return weight
-
-
-def press_live_code(page):
-    """Press the page's Live Code button the way a reader does: open the launch menu, pick Live Code."""
-    page.get_by_role("button", name="Launch interactive content").click()
-    page.get_by_role("button", name="Live Code").click()
-
-
-def start_live_code(page, press=press_live_code):
-    """Press Live Code (with the mouse unless told otherwise); return once the kernel is ready."""
-    press(page)
-    page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=WAIT)
-
-
 def press_live_code_by_keyboard(page):
     """Live Code the way a keyboard user presses it: Tab to the launch menu, open it, arrow down to Live Code."""
     keyboard_to(page, page.get_by_role("button", name="Launch interactive content"))
@@ -390,17 +304,6 @@ def keyboard_to(page, target, key="Tab", limit=200):
     raise AssertionError(f"{limit} presses of {key} never reached {target}")
 
 
-def live_cell(page, first_line):
-    """The one live cell whose source starts with first_line."""
-    found = page.evaluate(
-        """first => [...document.querySelectorAll("div.cell")].flatMap((cell, index) =>
-        cell.querySelector(".CodeMirror")?.CodeMirror.getValue().startsWith(first) ? [index] : [])""",
-        first_line,
-    )
-    assert len(found) == 1, f"{len(found)} live cells start with {first_line!r}"
-    return page.locator("div.cell").nth(found[0])
-
-
 def record_status(page):
     """From the next page load on, keep everything the Live Code status line says, in order, in window.said."""
     page.add_init_script("""window.said = [];
@@ -408,98 +311,3 @@ def record_status(page):
             const line = document.querySelector(".live-code-status");
             if (line && line.textContent !== said.at(-1)) said.push(line.textContent);
         }).observe(document, { childList: true, characterData: true, subtree: true });""")
-
-
-def run_button(cell):
-    """A live cell's one Run button (its name says which cell: "Run cell 3")."""
-    return cell.get_by_role("button", name="Run cell")
-
-
-def kernel_output(cell):
-    """What the kernel printed below a cell (not the output the build wrote there)."""
-    return cell.locator(".jp-OutputArea")
-
-
-class LiveServer:
-    """`make live PORT=port` in its own process group, stopped with Ctrl-C (SIGINT to the group, as a terminal
-    does). `url` is the address it printed, `output` everything it printed. The book is the one the tests built
-    (`-o book`: not built again, under the feet of the tests that read it at the same time)."""
-
-    def __init__(self, port, timeout=300):
-        self.process = subprocess.Popen(
-            ["make", "--no-print-directory", "-o", "book", "live", f"PORT={port}"],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        self.output, self.url, serving = "", None, threading.Event()
-        # Read all it prints, so that a chatty server never blocks on a full pipe.
-        self.reader = threading.Thread(target=self._read, args=(serving,))
-        self.reader.start()
-        if not serving.wait(timeout) or self.url is None:
-            ended = serving.is_set()  # all it printed was read: it stopped by itself
-            if not ended:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.reader.join()
-            # The why and the last line first: a summary of failures (pytest's, the benchmark's) keeps one line.
-            why = (
-                f"stopped before it served (exit code {self.process.wait()})"
-                if ended
-                else f"did not serve in {timeout} s"
-            )
-            last = (
-                [line for line in self.output.splitlines() if line.strip() and not line.startswith("make")] or [""]
-            )[-1]
-            raise AssertionError(f"make live {why}; it said last: {last}\n{self.output}")
-
-    def _read(self, serving):
-        for line in self.process.stdout:
-            self.output += line
-            if self.url is None and "http://127.0.0.1:" in line:
-                self.url = "http://" + line.split("http://")[1].split()[0].rstrip("/")
-                serving.set()
-        serving.set()  # it stopped
-
-    @functools.cached_property
-    def kernel_server(self):
-        """The kernel server's address and token, as the book's own pages are told them."""
-        server = json.load(urllib.request.urlopen(f"{self.url}/_static/live-code.json"))["server"]
-        return server["baseUrl"].rstrip("/"), server["token"]
-
-    def api(self, path, method="GET"):
-        """The kernel server's JSON answer to a call of its REST API (api/kernels, say), made with the token; None for
-        an answer with no body (a DELETE's)."""
-        base, token = self.kernel_server
-        request = urllib.request.Request(
-            f"{base}/{path}",
-            method=method,
-            data=b"{}" if method == "POST" else None,
-            headers={"Authorization": f"token {token}"},
-        )
-        with urllib.request.urlopen(request) as answer:
-            return json.load(answer) if answer.status != 204 else None
-
-    def kernel_process(self, kernel):
-        """The process of one of its kernels (by id), and the kernel's connection file (how the server reaches it)."""
-        for process in psutil.Process(self.process.pid).children(recursive=True):
-            # A kernel shut down a moment ago may be gone, or a zombie its server has not reaped yet.
-            with contextlib.suppress(psutil.NoSuchProcess, psutil.ZombieProcess):
-                command = process.cmdline()
-                if any(kernel in part for part in command):
-                    return process, next(Path(part) for part in command if part.endswith(".json"))
-        raise AssertionError(f"no process of kernel {kernel} under make live")
-
-    def stop(self):
-        os.killpg(self.process.pid, signal.SIGINT)
-        self.process.wait(timeout=30)
-        self.reader.join()
-        return self.output
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exception):
-        if self.process.poll() is None:
-            self.stop()
