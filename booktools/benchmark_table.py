@@ -3,6 +3,8 @@ beside the figure it replaces, then each chapter."""
 
 import re
 
+from booktools.benchmark_builds import REBUILDS
+
 
 def beside_previous(table, previous):
     """The summary's figures beside those of the table in the README, the last run's."""
@@ -22,81 +24,105 @@ def beside_previous(table, previous):
 
 
 def passed(result):
-    """Whether a run of pytest (booktools.benchmark.tests) ended with every test passed."""
+    """Whether a run of pytest (booktools.benchmark_suite.tests) ended with every test passed."""
     return bool(result["last words"]) and not result["failures"] and not re.search("failed|error", result["last words"])
+
+
+def met(ok):
+    return "met" if ok else "**not met**"
 
 
 def report(r):
     """The results as the README shows them: the targets first, then each chapter."""
-
-    def met(ok):
-        return "met" if ok else "**not met**"
-
-    rebuilds = {kind: r[kind] for kind in ("no-change rebuild", "prose edit rebuild", "code edit rebuild")}
-    ran = {kind: ", ".join(found["executed"]) or "none" for kind, found in rebuilds.items()}
-    largest = max(chapter["first load"]["served"]["total"] for chapter in r["chapters"].values())
-    slowest = min(chapter["lighthouse"]["performance"] for chapter in r["chapters"].values())
     lines = [
         f"Measured on {r['machine']}; medians of {r['runs']} runs.",
         "",
         "| Measure | Result | Target |",
         "|---|---|---|",
+        *build_rows(r),
+        *reading_rows(r),
+        *suite_rows(r),
+        "",
+        *chapter_rows(r["chapters"]),
+    ]
+    return "\n".join(lines)
+
+
+def build_rows(r):
+    """The summary's rows on the clean build against the baseline, and on the rebuilds."""
+    ran = {kind: ", ".join(r[kind]["executed"]) or "none" for kind in REBUILDS}
+    seconds = {kind: r[kind]["seconds"] for kind in REBUILDS}
+    ratio, four_cores = r["build / pure execution"], r["clean build on 4 cores, estimated"]
+    return [
         f"| Clean build (`make book`, empty cache) | {r['clean build']:.1f} s | |",
         f"| Pure execution: every chapter run by nbclient alone, one after another | {r['pure execution']:.1f} s | |",
-        f"| Build overhead: clean build / pure execution | {r['build / pure execution']:.2f} (each build right after "
-        f"its run) | "
-        f"at most 0.7: {met(r['build / pure execution'] <= 0.7)} |",
-        f"| Clean build on 4 cores, estimated from the chapters' times | "
-        f"{r['clean build on 4 cores, estimated']:.1f} s "
-        f"({r['clean build on 4 cores, estimated'] / r['pure execution']:.2f} of pure execution) | |",
-        f"| Rebuild, nothing changed | {rebuilds['no-change rebuild']['seconds']:.1f} s "
-        f"({rebuilds['no-change rebuild']['seconds'] / r['clean build']:.0%} of clean); executed: "
-        f"{ran['no-change rebuild']} | at most 10%: "
-        f"{met(rebuilds['no-change rebuild']['seconds'] <= 0.1 * r['clean build'])} |",
-        f"| Rebuild after a prose edit (chapter 1) | {rebuilds['prose edit rebuild']['seconds']:.1f} s; executed: "
+        f"| Build overhead: clean build / pure execution | {ratio:.2f} (each build right after its run) | "
+        f"at most 0.7: {met(ratio <= 0.7)} |",
+        f"| Clean build on 4 cores, estimated from the chapters' times | {four_cores:.1f} s "
+        f"({four_cores / r['pure execution']:.2f} of pure execution) | |",
+        f"| Rebuild, nothing changed | {seconds['no-change rebuild']:.1f} s "
+        f"({seconds['no-change rebuild'] / r['clean build']:.0%} of clean); executed: {ran['no-change rebuild']} | "
+        f"at most 10%: {met(seconds['no-change rebuild'] <= 0.1 * r['clean build'])} |",
+        f"| Rebuild after a prose edit (chapter 1) | {seconds['prose edit rebuild']:.1f} s; executed: "
         f"{ran['prose edit rebuild']} | executes nothing: {met(ran['prose edit rebuild'] == 'none')} |",
-        f"| Rebuild after a code edit (chapter 2) | {rebuilds['code edit rebuild']['seconds']:.1f} s; executed: "
+        f"| Rebuild after a code edit (chapter 2) | {seconds['code edit rebuild']:.1f} s; executed: "
         f"{ran['code edit rebuild']} | executes only that chapter: "
         f"{met(ran['code edit rebuild'] == '02-gradient-descent')} |",
+    ]
+
+
+def reading_rows(r):
+    """The summary's rows on what a reader downloads, sees and waits for."""
+    largest = max(chapter["first load"]["served"]["total"] for chapter in r["chapters"].values())
+    slowest = min(chapter["lighthouse"]["performance"] for chapter in r["chapters"].values())
+    late, early = r["live code, click 5 s after the page opens"], r["live code, click as the page opens"]
+    return [
         f"| Largest first load of a chapter page, as served | {largest / 1e3:.0f} kB | at most 300 kB: "
         f"{met(largest <= 300e3)} |",
         f"| Lowest Lighthouse performance (mobile) of a chapter page | {slowest:.0f} | 100: {met(slowest >= 100)} |",
         f"| Screenshots of every page and state, lean and as shipped, alike | {r['screenshots']['last words']} | "
         f"all passed: {met(passed(r['screenshots']))} |",
-        f"| Live code (local kernel), click 5 s after the page opens, to the first output | "
-        f"{r['live code, click 5 s after the page opens']:.2f} s | at most 2 s: "
-        f"{met(r['live code, click 5 s after the page opens'] <= 2)} |",
-        f"| The same, click as the page opens | {r['live code, click as the page opens']:.2f} s | |",
+        f"| Live code (local kernel), click 5 s after the page opens, to the first output | {late:.2f} s | "
+        f"at most 2 s: {met(late <= 2)} |",
+        f"| The same, click as the page opens | {early:.2f} s | |",
     ]
-    if r["test suite"]["seconds"] is not None:
-        lines.append(
-            f"| Test suite (`make test`, one run, book cached) | {r['test suite']['seconds']:.0f} s "
-            f"({r['test suite']['result']['last words']}) | at most 240 s: {met(r['test suite']['seconds'] <= 240)} |"
+
+
+def suite_rows(r):
+    """The summary's rows on the test suite, where it ran: once, and in a row beside a build."""
+    rows, suite, loaded = [], r["test suite"], r.get("test suite beside a build")
+    if suite["seconds"] is not None:
+        rows.append(
+            f"| Test suite (`make test`, one run, book cached) | {suite['seconds']:.0f} s "
+            f"({suite['result']['last words']}) | at most 240 s: {met(suite['seconds'] <= 240)} |"
         )
-    if r.get("test suite beside a build"):
-        loaded = r["test suite beside a build"]
+    if loaded:
         seconds = sorted(run["seconds"] for run in loaded["runs"])
         passing = [run for run in loaded["runs"] if passed(run["result"])]
-        lines.append(
+        rows.append(
             f"| Test suite, {len(seconds)} runs in a row beside a second book build (built from clean "
             f"{len(loaded['builds'])} times meanwhile, {loaded['builds'].count(0)} passed) | "
             f"{len(passing)} of {len(seconds)} passed; "
             f"{seconds[0]:.0f} to {seconds[-1]:.0f} s | all pass: {met(len(passing) == len(seconds))} |"
         )
-    lines += [
-        "",
+    return rows
+
+
+def chapter_rows(chapters):
+    """The table of chapters: execution in the build and alone, first load, Lighthouse's scores."""
+    rows = [
         "| Chapter | Executed in the build | By nbclient alone | First load as served (HTML / CSS / JS / images / "
         "fonts) | gzip | Lighthouse performance / accessibility / best practices |",
         "|---|---|---|---|---|---|",
     ]
-    for name, chapter in r["chapters"].items():
+    for name, chapter in chapters.items():
         served, zipped = chapter["first load"]["served"], chapter["first load"]["gzip"]
         parts = " / ".join(f"{served[kind] / 1e3:.0f}" for kind in ("html", "css", "js", "images", "fonts"))
         scores = " / ".join(
-            f"{chapter['lighthouse'][name]:.0f}" for name in ("performance", "accessibility", "best-practices")
+            f"{chapter['lighthouse'][category]:.0f}" for category in ("performance", "accessibility", "best-practices")
         )
-        lines.append(
+        rows.append(
             f"| {name} | {chapter['build execution']:.1f} s | {chapter['pure execution']:.1f} s | "
             f"{served['total'] / 1e3:.0f} kB ({parts}) | {zipped['total'] / 1e3:.0f} kB | {scores} |"
         )
-    return "\n".join(lines)
+    return rows
