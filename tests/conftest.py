@@ -117,9 +117,9 @@ def new_context(new_context, request):
     others take a page of their own from new_page. Each waits up to a minute for a busy machine.
 
     Their trace keeps the DOM at each step, not a film strip of screenshots: pytest-playwright always asks for both,
-    and the film strip was about half of what tracing cost a run (22 of some 42 s: it recorded every frame of every
-    test to keep the ones that fail). The trace it saves on failure is the one started here. If pytest-playwright
-    stops tracing its contexts, stop() below raises and every test that uses them says so."""
+    and the film strip, which records every frame of every test to keep the ones that fail, was much of what tracing
+    cost. The trace it saves on failure is the one started here. If pytest-playwright stops tracing its contexts,
+    stop() below raises and every test that uses them says so."""
 
     def create(**options):
         context = new_context(**options)
@@ -150,8 +150,8 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(scope="session")
 def browser_contexts(browser, browser_context_args, pytestconfig):
     """browser_contexts(**options): this worker's one context for each set of options, kept for the session. A new
-    context per test cost more than the page it opened (22 pages: 19.5 CPU-s in a context each, 11.5 in one
-    context), as it starts with no cache and compiles every script again. Traced in chunks, one per test (new_page)."""
+    context per test costs more than the page it opens, as it starts with no cache and compiles every script again.
+    Traced in chunks, one per test (new_page)."""
     opened = {}
 
     def context(**options):
