@@ -5,6 +5,8 @@ tests/test_accessibility.py).
   solution") misses it (axe: label-content-name-mismatch, serious, on every page): our copies of the theme's search
   and colour-mode buttons (assets/templates/), and myst-nb's solution toggle written without its label.
 - Header buttons and menu items that show no focus ring: assets/accessibility.css.
+- Two search fields on wide screens, the header's and the sidebar's, for one search: the sidebar's stays (the header
+  keeps its search button on narrow screens, where the sidebar is folded away).
 """
 
 from pathlib import Path
@@ -27,6 +29,8 @@ def setup(app):
 def templates_and_styles(app, config):
     config.templates_path.insert(0, str(TEMPLATES))  # ahead of the theme's own components
     config.html_static_path.append(str(STYLES))
+    # pydata-sphinx-theme puts a search field in the header unless told otherwise; Jupyter Book has no setting for it.
+    config.html_theme_options.setdefault("navbar_persistent", [])
 
 
 def copy_styles(app, exception):

@@ -100,6 +100,14 @@ def test_the_sidebar_buttons_open_the_navigation_on_a_phone_and_hide_it_on_a_des
         page.locator("#pst-primary-sidebar").wait_for(state="visible")
 
 
+@pytest.mark.parametrize("width", [390, 1366], ids=["phone", "desktop"])
+def test_a_page_offers_one_way_to_search(new_page, site, width):
+    page = new_page(viewport={"width": width, "height": 844})
+    page.goto(f"{site}/chapters/01-autograd.html")
+    searches = page.get_by_role("button", name=re.compile("^Search"))
+    assert searches.evaluate_all(f"elements => elements.filter({VISIBLE}).length") == 1
+
+
 COLOURS = "() => [document.documentElement.dataset.theme, getComputedStyle(document.body).backgroundColor]"
 
 
