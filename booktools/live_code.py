@@ -1,15 +1,17 @@
 """Live Code, and the launch menu around it (Binder, Colab, downloads), on the pages that have code.
 
 sphinx-thebe is not used: it loads an old thebe from a CDN on every page. This part serves thebe 0.9.3 from the site
-itself; assets/live-code/live-code.js starts it on the click, on Binder or on the kernel that `make live` names in
-_static/live-code.json.
+itself; Live Code's script (the ES modules in assets/live-code/, bundled by esbuild into one _static/live-code.js)
+starts it on the click, on Binder or on the kernel that `make live` names in _static/live-code.json.
 """
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 from docutils import nodes
+from sphinx.errors import ExtensionError
 
 from booktools import ROOT, copy_if_changed, vendored, write_if_changed
 
@@ -27,7 +29,7 @@ def setup(app):
 
 def add_live_code_files(app):
     vendored("thebe")
-    app.config.html_static_path.append(str(ASSETS))
+    vendored("esbuild")
 
 
 def live_code_on_pages_with_code(app, pagename, templatename, context, doctree):
@@ -44,8 +46,9 @@ def copy_live_code_and_downloads(app, exception):
     if exception or app.builder.format != "html":
         return
     static = Path(app.outdir) / "_static"
-    # Sphinx copies static files only when some page was out of date; an edited script must not wait for that.
-    shutil.copytree(ASSETS, static, dirs_exist_ok=True, copy_function=copy_if_changed)
+    # On every build, not as Sphinx's static files: those are copied only when some page was out of date.
+    copy_if_changed(ASSETS / "live-code.css", static / "live-code.css")
+    write_if_changed(static / "live-code.js", bundle())
     shutil.copytree(
         vendored("thebe") / "lib",
         static / "vendor" / "thebe",
@@ -66,3 +69,13 @@ def copy_live_code_and_downloads(app, exception):
         notebook = Path(app.env.doc2path(docname)).with_suffix(".ipynb")
         if notebook.exists():
             copy_if_changed(notebook, Path(app.outdir) / "_sources" / f"{docname}.ipynb")
+
+
+def bundle():
+    """Live Code's modules as one script: one request for the reader (lean_assets.py minifies it)."""
+    esbuild = vendored("esbuild") / "bin" / "esbuild"
+    command = [esbuild, ASSETS / "main.js", "--bundle", "--format=iife", "--log-level=warning"]
+    built = subprocess.run(command, capture_output=True, text=True, check=False)
+    if built.returncode:
+        raise ExtensionError(f"esbuild could not bundle Live Code's script (assets/live-code/):\n{built.stderr}")
+    return built.stdout

@@ -5,6 +5,7 @@ whole. Each test has a page of its own, closed (with its kernel) when it ends.""
 
 import contextlib
 import os
+import re
 import signal
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -174,7 +175,7 @@ def test_a_running_cell_is_not_queued_again_and_gives_the_books_output(page, liv
     assert f"Cell {number} is still running; it runs once. Stop interrupts it." in said(page)
 
 
-def test_stop_interrupts_the_running_cell_and_drops_those_waiting(page, live):
+def test_stop_interrupts_the_running_cell_drops_those_waiting_and_a_run_below_does_not_start_it_again(page, live):
     open_live(page, f"{live.url}/{TRAINING}")
     training, after = live_cell(page, "def train_one_epoch"), live_cell(page, "fig, (left, right) = plt.subplots")
     run_button(training).click()
@@ -185,7 +186,14 @@ def test_stop_interrupts_the_running_cell_and_drops_those_waiting(page, live):
     expect(kernel_output(training)).to_contain_text("KeyboardInterrupt")
     expect(status(page)).to_contain_text("Stopped")
     expect(run_button(after)).to_have_text("Run")
-    expect(after.locator(".live-code-hint")).to_contain_text("above first")  # the training did not finish
+    # The reader stopped the training: a Run below does not start it again unasked (a loop would be a trap).
+    expect(training.locator(".live-code-hint")).to_have_text("stopped: it runs again only when you run it")
+    expect(after.locator(".live-code-hint")).to_have_text("")
+    number = index(page, "def train_one_epoch") + 1
+    run_button(after).click()
+    settled(page)
+    assert len([text for text in said(page) if re.match(rf"Running cell {number}\b", text)]) == 1  # the first run
+    expect(kernel_output(training)).to_contain_text("KeyboardInterrupt")
 
 
 def test_a_rerun_that_answers_differently_says_so_and_one_that_does_not_says_nothing(page, live):

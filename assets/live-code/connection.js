@@ -1,0 +1,109 @@
+// The page's connection to its kernel: the first one, Reconnect, Restart, and noticing when the kernel goes away.
+import { confirmLoss, say } from "./bar.js";
+import { STOPPED, diagnose, newServer, own, readSettings, startSession, starting } from "./kernel.js";
+import * as queue from "./queue.js";
+import { apply, page, pump } from "./runner.js";
+import { READY } from "./words.js";
+
+let local = false;
+let ownRestart = false; // a restart the reader asked for is under way
+export const setLocal = (settings) => {
+  local = settings.server !== undefined;
+  return local;
+};
+
+// Connect the cells to a kernel: the server bootstrap started to reach, or a new one (Reconnect).
+export async function connect(server) {
+  const first = page.state.kernel === null;
+  if (!server) {
+    apply(queue.connecting(page.state));
+    let settings;
+    try {
+      settings = await readSettings(); // `make live` started again answers with a new port and token
+    } catch {
+      apply(queue.lost(page.state));
+      return say("The book's server is not answering: start `make live` again, then press Reconnect.", "error");
+    }
+    say(starting(local));
+    server = newServer(settings);
+  }
+  try {
+    page.session = await startSession(server);
+  } catch (error) {
+    apply(queue.lost(page.state));
+    return say(`Live code could not reach a kernel: ${String(error.message ?? error).split("\n")[0]}. Reconnect ` +
+      "tries again.", "error");
+  }
+  if (local) own(server.settings, page.session.id);
+  watchKernel(page.session);
+  const { same } = apply(queue.connected(page.state, page.session.kernel.id));
+  document.documentElement.dataset.liveCode = "ready";
+  if (first) {
+    say(`Live code is ready, on ${local ? "a kernel on this computer" : "Binder"}. Shift+Enter or Run runs a ` +
+      "cell, after the cells above it that have not run (solutions only if opened). In a cell, Esc then Tab moves on.",
+    "ready");
+  } else {
+    say(same ? "Reconnected, to the same kernel: what the cells made is still there."
+      : `Reconnected, to a new kernel on which nothing has run. ${READY}`, "ready");
+  }
+  pump();
+}
+
+export async function restart() {
+  const lose = page.state.cells.some((cell) => cell.ran) || queue.busy(page.state);
+  if (lose && !(await confirmLoss("Restart the kernel?", "The variables, models and gradients of the cells you " +
+    "ran are lost; the outputs on the page stay. A cell you run next runs the cells above it first.", "Restart"))) {
+    return;
+  }
+  apply(queue.restarting(page.state));
+  say("Restarting the kernel…");
+  const restarting = page.session;
+  ownRestart = true;
+  try {
+    await restarting.restart();
+  } catch (error) {
+    if (restarting === page.session) lost(`The kernel did not restart (${error.message ?? error}). Reconnect starts a new one.`);
+    return;
+  } finally {
+    ownRestart = false;
+  }
+  if (restarting !== page.session || page.state.connection !== "restarting") return;
+  apply(queue.connected(page.state, restarting.kernel.id));
+  say(`Restarted: a fresh kernel, on which nothing has run. ${READY}`, "ready");
+  pump();
+}
+
+function lost(why) {
+  apply(queue.lost(page.state));
+  say(why, "error");
+}
+
+// The kernel can go away under the page: its server stopped, or it died or was shut down (idle kernels are culled).
+function watchKernel(watched) {
+  const kernel = watched.kernel;
+  const current = () => watched === page.session;
+  kernel.statusChanged.connect((_, status) => {
+    if (!current()) return;
+    if (status === "autorestarting" && !ownRestart) { // the server restarted a kernel that died
+      apply(queue.fresh(page.state));
+      say(`The kernel died (out of memory?) and started again: what the cells made is gone. ${READY}`, "error");
+    } else if (status === "dead") {
+      lost(STOPPED);
+    }
+  });
+  kernel.connectionStatusChanged.connect((_, status) => {
+    if (!current()) return;
+    if (status === "connected") {
+      if (page.state.connection !== "gone") return;
+      apply(queue.connected(page.state, kernel.id));
+      say("Reconnected, to the same kernel: what the cells made is still there.", "ready");
+    } else if (!ownRestart) {
+      // A kernel that restarts reconnects too: give it a moment before asking its server what happened.
+      setTimeout(async () => {
+        if (!current() || page.state.connection !== "ready" || kernel.connectionStatus === "connected") return;
+        const why = await diagnose(kernel, local);
+        if (current() && page.state.connection === "ready") lost(why);
+      }, 2000);
+    }
+  });
+}

@@ -1,0 +1,70 @@
+// What the status line and the cells' hints say about the run queue (queue.js), from its decisions. Pure, like it.
+import { above } from "./queue.js";
+
+export const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+const number = (index) => index + 1;
+
+export const READY = "Run any cell: the cells above it that have not run go first (solutions only if opened).";
+
+// While a cell runs: which, and why it runs (the reader's cell, one that cell needs first, or Run all).
+export function running(start, again) {
+  const { batch, cell } = start;
+  const what = `Running cell ${number(cell)}${again ? " again" : ""}`;
+  if (batch.kind === "all") return `${what} (Run all: ${plural(batch.count, "cell")})…`;
+  if (cell === batch.target) return `${what}…`;
+  const target = number(batch.target);
+  return batch.before === 1
+    ? `${what}, the cell above it, which has not run yet (cell ${target} may need what it makes)…`
+    : `${what}, one of the ${batch.before} cells above it that have not run yet (cell ${target} may need what they ` +
+        "make)…";
+}
+
+// A batch that ran to its end.
+export function done(batch, changed) {
+  if (changed !== null && changed !== undefined) {
+    return `Cell ${number(changed)} ran again and carried on from the state its last run left (a model trained ` +
+      "further, gradients added up): its output differs from that run's and from the book's. For the book's " +
+      "output, Restart, then run it.";
+  }
+  if (batch.kind === "all") {
+    const closed = batch.closed === 0 ? "" : batch.closed === 1 ? "; the closed solution did not run"
+      : `; the ${batch.closed} closed solutions did not run`;
+    return `Ran all ${plural(batch.count, "cell")}${closed}.`;
+  }
+  const target = number(batch.target);
+  if (batch.before === 0) return `Cell ${target} ran.`;
+  return batch.before === 1 ? `Cell ${target} ran, after the cell above it, which had not run.`
+    : `Cell ${target} ran, after the ${batch.before} cells above it that had not run.`;
+}
+
+// A batch cut short by an error the book does not expect there.
+export function failed(start, error) {
+  const [cell, target] = [number(start.cell), number(start.batch.target)];
+  return cell === target ? `Cell ${cell} stopped with an error (${error}); see below it.`
+    : `Cell ${cell} stopped with an error (${error}), so cell ${target} did not run; see below cell ${cell}.`;
+}
+
+// Why a Run was not taken.
+export function refused(reason, index) {
+  const cell = index === undefined ? "the cells" : `cell ${number(index)}`;
+  return {
+    starting: "Live code is still starting a kernel; run the cell once it is ready.",
+    connecting: `Live code is connecting to a kernel; run ${cell} once it is ready.`,
+    restarting: `The kernel is restarting; run ${cell} once it is ready.`,
+    gone: `The kernel is gone, so ${cell} cannot run: press Reconnect first.`,
+    running: `Cell ${number(index)} is still running; it runs once. Stop interrupts it.`,
+    queued: `Cell ${number(index)} is already waiting to run; it runs once. Stop interrupts it.`,
+    empty: "Every cell is running or waiting to run already.",
+  }[reason];
+}
+
+export const STOPPED = "Stopped: the running cell was interrupted, and the cells that were waiting did not run. The " +
+  "kernel keeps what ran before.";
+
+// Under a cell's Run button: what a Run of it does besides running it.
+export function hint(state, index, hidden) {
+  if (state.cells[index].state === "stopped") return "stopped: it runs again only when you run it";
+  if (["queued", "running"].includes(state.cells[index].state)) return "";
+  const first = above(state, index, hidden).length;
+  return first === 0 ? "" : first === 1 ? "runs the cell above first" : `runs the ${first} cells above first`;
+}
