@@ -17,14 +17,14 @@ BIN := $(VENV)/bin
 # A reader's kernel for the tests: only what Binder installs.
 READER := .venv-reader
 
-.PHONY: book test serve live clean notebooks links lighthouse benchmark lock lint compat browsers
+.PHONY: book test serve live clean notebooks links lighthouse benchmark lock lint compat browsers js-test js-lint
 
 book: $(VENV)/.book-installed node_modules/.package-lock.json
 	$(BIN)/jupyter-book build $(BOOK) --warningiserror --nitpick --keep-going
 
 # On a fresh machine the tests' installs run side by side: pip keeps about one core busy, so the reader's venv is made
 # while the book's installs, not inside the test run. (apt-get takes one at a time: the browsers come first.)
-test: browsers
+test: browsers js-test
 	$(MAKE) --no-print-directory -j3 $(VENV)/.test-installed $(READER)/.installed node_modules/.package-lock.json
 	$(BIN)/python -m pytest tests
 
@@ -44,8 +44,16 @@ clean:
 lighthouse: book $(VENV)/.test-installed browsers
 	$(BIN)/python -m booktools.lighthouse
 
-lint: $(VENV)/.test-installed
+lint: $(VENV)/.test-installed js-lint
 	$(BIN)/ruff format --check . && $(BIN)/ruff check .
+
+# Live Code's run queue, unit-tested with Node's own test runner (no package needed): `make test` runs it first.
+js-test:
+	node --test tests/js/*.test.js
+
+# ESLint (eslint.config.js): Live Code's modules, their tests and the build's Node programs (also a pre-commit hook).
+js-lint: node_modules/.package-lock.json
+	node_modules/.bin/eslint .
 
 # Every chapter's notebook on the newest torch and on Colab's packages, each in a throwaway venv (GBs of downloads
 # here; on GitHub, PIP_EXTRA_INDEX_URL brings CPU builds): _build/compat/compat.json, shown by the build report page.
