@@ -4,7 +4,6 @@
 - Under -W --keep-going, a build that failed on a warning fails again until the warning is fixed.
 """
 
-import atexit
 import re
 import sys
 from pathlib import Path
@@ -16,10 +15,11 @@ def setup(app):
 
 
 def explain_failed_chapter(app, exception):
-    """Name the chapter, the cell and the cause of a failed execution in one message, after everything else.
+    """Name the chapter, the line and the cause of a failed execution in one message, and end the build with it.
 
-    myst-nb reports them, but jupyter-book then prints a hundred lines of chained tracebacks and ends with "look
-    above"; the message goes at the very end (atexit runs after the final traceback).
+    myst-nb has logged the cell's traceback by now. Left to raise, the error would print it twice more (Sphinx's
+    chained traceback, then jupyter-book's) and end with "look above": the build exits here instead, with the summary
+    as its last words (SystemExit passes through Sphinx and jupyter-book, which catch only Exception).
     """
     from myst_nb.core.execute.base import ExecutionError
 
@@ -29,7 +29,7 @@ def explain_failed_chapter(app, exception):
     if exception is not None and exception.__cause__ is not None:
         chapter = Path(str(exception)).relative_to(app.srcdir)
         message = failed_cell(app.srcdir, chapter, exception.__cause__, app.config.nb_execution_timeout)
-        atexit.register(print, f"\nThe book did not build. {message}", file=sys.stderr)
+        sys.exit(f"\nThe book did not build. {message}")
 
 
 def fail_again_until_fixed(app, exception):
@@ -41,21 +41,15 @@ def fail_again_until_fixed(app, exception):
 
 def failed_cell(book, chapter, error, timeout):
     """Where and why a chapter stopped: "chapters/x.md, line 24 (code cell 2): NameError: ..." and what to do."""
-    import jupytext
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
-    text = (book / chapter).read_text()
     where = str(chapter)
-    # nbclient's message quotes the cell's source (a timeout quotes its first lines) between lines of dashes.
-    quoted = re.search(r"^-{10,}\n(.*?)\n-{10,}$", str(error), re.MULTILINE | re.DOTALL)
-    quoted = quoted.group(1).strip() if quoted else None
-    sources = [cell.source.strip() for cell in jupytext.reads(text, "md:myst").cells if cell.cell_type == "code"]
-    matches = [i for i, source in enumerate(sources) if source == quoted] or [
-        i for i, source in enumerate(sources) if quoted and source and source.splitlines()[0] in quoted
-    ]
-    if matches:
-        line = text[: text.find(sources[matches[0]])].count("\n") + 1
-        where += f", line {line} (code cell {matches[0] + 1})"
+    found = failing_cell((book / chapter).read_text(), str(error))
+    if found:
+        number, start = found
+        # The line that raised, as IPython's traceback names it ("Cell In[3], line 2"); a timeout names none.
+        in_cell = re.search(r"Cell In\[\d+\], line (\d+)", re.sub(r"\x1b\[[0-9;]*m", "", str(error)))
+        where += f", line {start + (int(in_cell.group(1)) - 1 if in_cell else 0)} (code cell {number})"
     if isinstance(error, CellTimeoutError):
         return f"{where} ran longer than the {timeout} s a cell may take (execute.timeout in _config.yml)."
     if isinstance(error, CellExecutionError):
@@ -64,3 +58,22 @@ def failed_cell(book, chapter, error, timeout):
             hint = "Add the package to requirements.in and binder/requirements.in (then `make lock`), or remove it."
         return f"{where} raised {error.ename}: {error.evalue}\n{hint}"
     return f"{where} did not run: {type(error).__name__}: {error}"
+
+
+def failing_cell(text, message):
+    """(number among code cells, line of its first source line) of the cell nbclient's message quotes, or None."""
+    from myst_nb.core.read import read_myst_markdown_notebook  # myst-nb's own reader: the build's lock has no jupytext
+
+    # nbclient's message quotes the cell's source (a timeout quotes its first lines) between lines of dashes.
+    quoted = re.search(r"^-{10,}\n(.*?)\n-{10,}$", message, re.MULTILINE | re.DOTALL)
+    if not quoted:
+        return None
+    quoted = quoted.group(1).strip()
+    cells = read_myst_markdown_notebook(text).cells
+    sources = [cell.source.strip() for cell in cells if cell.cell_type == "code"]
+    matches = [i for i, source in enumerate(sources) if source == quoted] or [
+        i for i, source in enumerate(sources) if source and source.splitlines()[0] in quoted
+    ]
+    if not matches:
+        return None
+    return matches[0] + 1, text[: text.find(sources[matches[0]])].count("\n") + 1

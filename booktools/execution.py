@@ -8,6 +8,7 @@ import concurrent.futures
 import contextlib
 import os
 import tempfile
+import traceback
 import unittest.mock
 from pathlib import Path
 
@@ -85,7 +86,9 @@ def run_into_cache(cache, config, chapters):
                 path, record, notebook = chapters[docname]
                 if result.err is not None:
                     failed[docname] = result.err
-                    logger.info(f"Executing notebook failed: {type(result.err).__name__}", location=docname)
+                    # The cell's traceback once, as myst-nb shows it (build_failures ends the build with a summary).
+                    shown = "".join(traceback.format_exception(result.err)) if config.execution_show_tb else ""
+                    logger.info(f"Executing notebook failed: {type(result.err).__name__}\n{shown}", location=docname)
                     continue
                 logger.info(f"Executed notebook in {result.time:.2f} seconds", location=docname)
                 bundle = CacheBundleIn(notebook, record.uri, data={"execution_seconds": result.time})

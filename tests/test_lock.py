@@ -1,7 +1,10 @@
 """The locks: every package each environment installs, at one version with its hashes, written by `make lock` from
 the hand-edited requirements.in files; installs that accept nothing else; the execution cache keyed on the lock."""
 
+import ast
 import hashlib
+import importlib.metadata
+import importlib.util
 import os
 import re
 import sys
@@ -11,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
 from book import ROOT, make
 from booktools.execution_cache import environment
@@ -102,3 +106,39 @@ def test_the_execution_cache_is_keyed_on_the_locks_versions_and_hashes_not_its_c
     assert environment(copy_of_lock(tmp_path / "file", lambda text: text.replace(torch_hash, "0" * 64))) != key
     numpy = "numpy" + lock("book")["numpy"][0]
     assert environment(copy_of_lock(tmp_path / "version", lambda text: text.replace(numpy, "numpy==1.0"))) != key
+
+
+def imports(module):
+    """The top-level names a booktools module imports anywhere (at the top, or inside a function), and the booktools
+    modules among them."""
+    tree = ast.parse(Path(importlib.util.find_spec(module).origin).read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def is_module(name):
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # a name imported from a module (booktools.toc.pages), not a module
+        return False
+
+
+def test_whatever_the_build_imports_is_in_the_books_lock():
+    """A `make book` venv has the book's lock only: an import from the tests' lock (jupytext, say) would fail there,
+    and where it sits on the path of a failure, the build would crash instead of saying why."""
+    seen, to_read, outside = set(), ["booktools.extension"], set()
+    while to_read:
+        seen.add(module := to_read.pop())
+        for name in imports(module):
+            if name.split(".")[0] != "booktools":
+                outside.add(name.split(".")[0])
+            elif name not in seen and name not in to_read and is_module(name):
+                to_read.append(name)
+    distributions = importlib.metadata.packages_distributions()
+    packages = {canonicalize_name(d) for name in outside - set(sys.stdlib_module_names) for d in distributions[name]}
+    assert packages - lock("book").keys() == set()
