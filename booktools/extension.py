@@ -15,6 +15,7 @@ from booktools import (
     lean_pages,
     live_code,
     math_svg,
+    navigation,
     theme_templates,
 )
 
@@ -22,6 +23,7 @@ from booktools import (
 def setup(app):
     for part in (
         theme_templates,
+        navigation,
         live_code,
         lean_pages,
         icons,

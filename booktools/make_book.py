@@ -5,6 +5,9 @@ says it executed: the benchmark times these builds, and the tests check them.
 import re
 import shutil
 import subprocess
+from pathlib import Path
+
+import yaml
 
 from booktools import ROOT
 
@@ -24,12 +27,27 @@ def executed(build):
     return sorted(re.findall(r"chapters/([\w-]+)\.md: Executing notebook", output(build)))
 
 
-def copy_of_book(folder):
-    """What a build reads, in a new folder of its own, for `make book BOOK=folder`. The extension comes from the
+def copy_of_book(folder, chapters=None):
+    """What a build reads, in a folder of its own, for `make book BOOK=folder`: the book's configuration, lock and
+    assets, and its chapters or the given MyST files (in that order in its _toc.yml). The extension comes from the
     installed booktools, which finds the npm packages in the repository."""
-    folder.mkdir()
+    folder.mkdir(parents=True, exist_ok=True)
     for name in ["_config.yml", "_toc.yml", "requirements.in", "requirements.txt"]:
         shutil.copy(ROOT / name, folder)
     shutil.copytree(ROOT / "assets", folder / "assets")
-    shutil.copytree(ROOT / "chapters", folder / "chapters", ignore=shutil.ignore_patterns("*.ipynb"))
+    if chapters is None:
+        shutil.copytree(ROOT / "chapters", folder / "chapters", ignore=shutil.ignore_patterns("*.ipynb"))
+    else:
+        (folder / "chapters").mkdir()
+        for chapter in chapters:
+            shutil.copy(chapter, folder / "chapters")
+        write_toc(folder, [Path(chapter).stem for chapter in chapters])
     return folder
+
+
+def write_toc(folder, chapters):
+    """folder/_toc.yml, listing chapters/NAME for each name, the first as the root."""
+    contents = {"format": "jb-book", "root": f"chapters/{chapters[0]}"}
+    if chapters[1:]:
+        contents["chapters"] = [{"file": f"chapters/{chapter}"} for chapter in chapters[1:]]
+    (Path(folder) / "_toc.yml").write_text(yaml.safe_dump(contents, sort_keys=False))

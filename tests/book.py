@@ -209,7 +209,7 @@ def built_notebook(chapter):
     # Here, not at the top: only this test needs jupyter-cache (and its SQLAlchemy), not every worker and the benchmark.
     from jupyter_cache import get_cache
 
-    from booktools.execution import environment
+    from booktools.execution_cache import environment
 
     cache = get_cache(str(ROOT / "_build" / ".jupyter_cache" / environment(ROOT)))
     record = cache.match_cache_notebook(jupytext.read(ROOT / "chapters" / f"{chapter}.md"))

@@ -2,7 +2,6 @@
 why, and a new environment runs every chapter again. (Two runs of a chapter show the same outputs: test_book.py.)"""
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from book import ROOT, executed, make, output
+from book import ROOT, copy_of_book, executed, make, output
 
 FIXTURES = ROOT / "tests" / "fixtures" / "chapters"
 TIMEOUT = 5  # seconds a fixture cell may run: the hanging cell is stopped after this (the others take milliseconds)
@@ -18,18 +17,10 @@ TIMEOUT = 5  # seconds a fixture cell may run: the hanging cell is stopped after
 
 def book_with(chapters, folder):
     """A book of fixture chapters around the real configuration and extension, with a short cell timeout."""
-    (folder / "chapters").mkdir(parents=True)
-    for chapter in chapters:
-        shutil.copy(FIXTURES / f"{chapter}.md", folder / "chapters")
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    copy_of_book(folder, [FIXTURES / f"{chapter}.md" for chapter in chapters])
+    config = yaml.safe_load((folder / "_config.yml").read_text())
     config["execute"]["timeout"] = TIMEOUT
     (folder / "_config.yml").write_text(yaml.safe_dump(config))
-    toc = {"format": "jb-book", "root": f"chapters/{chapters[0]}"}
-    if chapters[1:]:
-        toc["chapters"] = [{"file": f"chapters/{chapter}"} for chapter in chapters[1:]]
-    (folder / "_toc.yml").write_text(yaml.safe_dump(toc))
-    shutil.copy(ROOT / "requirements.txt", folder)
-    shutil.copytree(ROOT / "assets", folder / "assets")
     return folder
 
 
