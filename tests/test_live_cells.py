@@ -132,12 +132,36 @@ def test_one_run_button_per_cell_and_the_pages_actions_stay_in_view(page, live):
     cells.last.scroll_into_view_if_needed()
     page.mouse.wheel(0, 600)
     expect(bar).to_be_in_viewport()
-    # Run all: every cell in order, but not the solutions the reader has not opened.
+    # Run all: every cell in order, but not the solutions the reader has not opened, and past the book's deliberate
+    # errors (cells tagged raises-exception), which show their error as on the built page.
     shut = closed(page)
+    meant = cells.evaluate_all(
+        "cells => cells.flatMap((cell, i) => cell.matches('.tag_raises-exception')"
+        " && !cell.querySelector('details:not([open])') ? [i + 1] : [])"
+    )
+    assert len(meant) == 2
     bar.get_by_role("button", name="Run all").click()
     settled(page)
     skipped = "the closed solution did not run" if shut == 1 else f"the {shut} closed solutions did not run"
-    expect(status(page)).to_have_text(f"Ran all {cells.count() - shut} cells; {skipped}.")
+    raised = f"Cells {meant[0]} and {meant[1]} raised the errors the book shows there, as meant."
+    expect(status(page)).to_have_text(f"Ran all {cells.count() - shut} cells; {skipped}. {raised}")
+    for number in meant:
+        expect(kernel_output(cells.nth(number - 1))).to_contain_text("Error")
+    expect(page.locator("div.cell:not(:has(details:not([open])))").last).to_have_attribute("data-live", "ran")
+
+
+def test_run_all_stops_at_an_error_the_book_does_not_expect(page, live):
+    open_live(page, f"{live.url}/{AUTOGRAD}")
+    variables = live_cell(page, "var_1 = torch.tensor(3.0")
+    number = index(page, "var_1 = torch.tensor(3.0") + 1
+    variables.locator(".CodeMirror").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text("1 / 0")
+    page.get_by_role("region", name="Live code").get_by_role("button", name="Run all").click()
+    settled(page)
+    expect(kernel_output(variables)).to_contain_text("ZeroDivisionError")
+    expect(status(page)).to_contain_text(f"Cell {number} stopped with an error (ZeroDivisionError), so cell ")
+    expect(page.locator("div.cell").nth(number)).not_to_have_attribute("data-live", "ran")  # the one below
 
 
 def test_restart_asks_first_and_then_starts_afresh(page, live):

@@ -19,7 +19,9 @@ export const create = (count) => ({
   cells: Array.from({ length: count }, () => ({ state: "", ran: false })),
   queue: [], // { cell, batch, was: its state before it was queued }, in the order they run
   running: null, // the start that runs now
-  changed: null, // { batch, cell }: a cell of that batch answered differently from its last run
+  // What the batch that runs now has to report at its end: a cell that answered differently from its last run, and
+  // the cells that raised the errors the book shows there.
+  notes: { batch: null, changed: null, expected: [] },
 });
 
 // A copy to change: the queue's entries, batches and starts are never changed once made, so they are shared.
@@ -86,6 +88,7 @@ export function next(state) {
   const start = { id, cell, batch, was, generation, epoch, again: after.cells[cell].ran };
   after.started += 1;
   after.running = start;
+  if (after.notes.batch !== batch.id) after.notes = { batch: batch.id, changed: null, expected: [] };
   setCell(after, cell, { state: "running" });
   return { state: after, start };
 }
@@ -116,15 +119,22 @@ export function finished(state, start, outcome, changed = false) {
   // A late answer (its run was given up on) does not hide that the cell was asked for again since.
   const asked = after.running?.cell === start.cell || after.queue.some(({ cell }) => cell === start.cell);
   setCell(after, start.cell, asked ? { ran } : { state: shown[outcome], ran });
-  if (changed) after.changed = { batch: start.batch.id, cell: start.cell };
+  if (after.notes.batch === start.batch.id) {
+    const { changed: was, expected } = after.notes;
+    after.notes = {
+      ...after.notes,
+      changed: changed ? start.cell : was,
+      expected: outcome === "expected-error" ? [...expected, start.cell] : expected,
+    };
+  }
   if (start.generation !== after.generation) return { state: after, ended: null, failed: false, dropped: [] };
   if (!ran) {
     // As a Jupyter kernel does after an error: what was queued behind it does not run.
     return { state: after, ended: start.batch, failed: true, dropped: dropQueue(after) };
   }
   const ended = start.cell === start.batch.target ? start.batch : null;
-  const last = ended && after.changed?.batch === ended.id ? after.changed.cell : null;
-  return { state: after, ended, failed: false, dropped: [], changed: last };
+  const notes = ended && after.notes.batch === ended.id ? after.notes : { changed: null, expected: [] };
+  return { state: after, ended, failed: false, dropped: [], changed: notes.changed, expected: notes.expected };
 }
 
 // Stop: the cells waiting do not run; the running one is interrupted (it answers "interrupted" to finished()).
@@ -154,7 +164,7 @@ export function fresh(state) {
   const after = copy(state);
   abandon(after);
   after.epoch += 1;
-  after.changed = null;
+  after.notes = { batch: null, changed: null, expected: [] };
   after.cells = after.cells.map(({ state: now }) => ({ state: now === "stopped" ? "stopped" : "", ran: false }));
   return { state: after };
 }

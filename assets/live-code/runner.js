@@ -80,7 +80,7 @@ async function execute(start) {
   if (decision.failed) {
     say(words.failed(start, result?.error?.[0]?.ename ?? "no answer from the kernel"), "error");
   } else if (decision.ended) {
-    say(words.done(decision.ended, decision.changed), "ready");
+    say(words.done(decision.ended, decision), "ready");
   }
   pump();
 }

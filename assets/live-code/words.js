@@ -19,13 +19,18 @@ export function running(start, again) {
         "make)…";
 }
 
-// A batch that ran to its end.
-export function done(batch, changed) {
-  if (changed !== null && changed !== undefined) {
+// A batch that ran to its end: changed, a cell that answered differently from its last run; expected, the cells that
+// raised the error the book shows there.
+export function done(batch, { changed = null, expected = [] } = {}) {
+  if (changed !== null) {
     return `Cell ${number(changed)} ran again and carried on from the state its last run left (a model trained ` +
       "further, gradients added up): its output differs from that run's and from the book's. For the book's " +
       "output, Restart, then run it.";
   }
+  return `${finish(batch)}${raised(expected)}`;
+}
+
+function finish(batch) {
   if (batch.kind === "all") {
     const closed = batch.closed === 0 ? "" : batch.closed === 1 ? "; the closed solution did not run"
       : `; the ${batch.closed} closed solutions did not run`;
@@ -35,6 +40,15 @@ export function done(batch, changed) {
   if (batch.before === 0) return `Cell ${target} ran.`;
   return batch.before === 1 ? `Cell ${target} ran, after the cell above it, which had not run.`
     : `Cell ${target} ran, after the ${batch.before} cells above it that had not run.`;
+}
+
+// The book's deliberate errors, which a run goes past as the book's build does.
+function raised(expected) {
+  if (!expected.length) return "";
+  const cells = expected.map(number);
+  const which = cells.length === 1 ? `Cell ${cells[0]} raised the error`
+    : `Cells ${cells.slice(0, -1).join(", ")} and ${cells.at(-1)} raised the errors`;
+  return ` ${which} the book shows there, as meant.`;
 }
 
 // A batch cut short by an error the book does not expect there.

@@ -77,10 +77,11 @@ describe("Run all", () => {
 
   test("runs past a cell that raises the error the book says it raises, and that cell counts as run", () => {
     const { state } = queue.runAll(ready(), OPEN);
-    const { order, ended, failed, state: after } = drain(state, { 1: "expected-error" });
+    const { order, ended, failed, expected, state: after } = drain(state, { 1: "expected-error", 3: "expected-error" });
     assert.deepEqual(order, [0, 1, 2, 3, 4]);
     assert.equal(failed, false);
     assert.equal(ended.kind, "all");
+    assert.deepEqual(expected, [1, 3]); // the status line names them
     assert.equal(after.cells[1].ran, true);
   });
 
