@@ -76,3 +76,11 @@ def test_the_build_and_an_independent_run_show_the_same_outputs(book, run, chapt
     shown_figures = [(HTML / img["src"]).read_bytes() for img in html.select("div.cell_output img")]
     run_figures = [base64.b64decode(png) for code_cell in code_cells(notebook) for png in figures(code_cell)]
     assert shown_figures == run_figures
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_output_shows_the_build_machines_paths_or_ipythons_mode_line(book, chapter):
+    """A traceback on the published site would show the CI runner's folders; `%xmode` prints a line of its own."""
+    shown = "\n".join(output.get_text() for output in page(chapter).select("div.cell_output"))
+    for leak in [str(ROOT), "site-packages", "/.venv", "Exception reporting mode"]:
+        assert leak not in shown, f"{chapter}: an output shows {leak!r}"
