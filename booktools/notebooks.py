@@ -175,6 +175,27 @@ def header(name, chapter):
     return "\n\n".join(lines)
 
 
+def downloadable(source, cache_path):
+    """The notebook the page's download button gives: the chapter's committed notebook with the outputs the page
+    shows, those of the chapter as the build ran it. myst-nb's own copy has none when it read the chapter from the
+    jupyter-cache (at cache_path), and this book reads every chapter from it."""
+    from jupyter_cache import get_cache  # only the build asks: `make notebooks` needs no cache
+
+    cache = get_cache(cache_path)
+    try:
+        record = cache.match_cache_notebook(jupytext.read(source))
+    except KeyError as error:
+        raise LookupError(f"{source}: not in the build's cache {cache_path}: no outputs to download") from error
+    notebook = nbformat.read(Path(source).with_suffix(".ipynb"), as_version=4)
+    shown = reader_cells(cache.get_cache_bundle(record.pk).nb)
+    mine = [cell for cell in notebook.cells if cell.cell_type == "code" and cell.source != VERSIONS_CELL]
+    if [chapter_code(cell.source) for cell in mine] != [cell.source for cell in shown]:
+        raise ValueError(f"{Path(source).with_suffix('.ipynb')} is stale: run `make notebooks`")
+    for cell, ran in zip(mine, shown, strict=True):
+        cell.outputs, cell.execution_count = ran.outputs, ran.execution_count
+    return notebook_text(notebook)
+
+
 def notebook_text(notebook):
     """The bytes a notebook is stored as: nbformat's JSON (sorted keys), with a final newline."""
     return nbformat.writes(notebook) + "\n"

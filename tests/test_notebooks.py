@@ -9,7 +9,7 @@ import numpy
 import pytest
 import torch
 
-from book import CHAPTERS, ROOT, code_cells, errors, page, run_in, tags
+from book import CHAPTERS, HTML, ROOT, code_cells, errors, page, run_in, tags, words
 from booktools.notebooks import (
     SOLUTION_TITLE,
     VERSIONS_CELL,
@@ -164,3 +164,31 @@ def test_a_cell_that_fails_on_purpose_is_shown_and_run_all_goes_on(reader, tmp_p
     probe = nbformat.v4.new_notebook(cells=[as_in_the_notebook, nbformat.v4.new_code_cell("'after'")])
     first, second = run_in(reader, probe, tmp_path).cells
     assert errors(first) == ["ZeroDivisionError"] and second.outputs[0].data["text/plain"] == "'after'"
+
+
+def shown(output):
+    """What the page shows of a notebook output: ("image", None), ("error", its name) or ("text", its text)."""
+    if output.output_type == "stream":
+        return "text", output.text
+    if output.output_type == "error":
+        return "error", output.ename
+    if "image/png" in output.data:
+        return "image", None
+    return "text", output.data.get("text/plain", "")
+
+
+@pytest.mark.parametrize("chapter", NOTEBOOKS)
+def test_the_downloaded_notebook_has_every_output_the_page_shows(book, chapter):
+    downloaded = nbformat.read(HTML.parent / "_sources" / "chapters" / f"{chapter}.ipynb", 4)
+    assert [cell.source for cell in downloaded.cells] == [
+        cell.source for cell in nbformat.read(notebook(chapter), 4).cells
+    ]
+    with_outputs = [cell for cell in code_cells(downloaded) if cell.outputs]
+    on_page = page(chapter).select("div.cell_output")
+    assert len(with_outputs) == len(on_page)
+    for cell, output_area in zip(with_outputs, on_page, strict=True):
+        outputs = [shown(output) for output in cell.outputs]
+        assert sum(kind == "image" for kind, _ in outputs) == len(output_area.select("img"))
+        for kind, value in outputs:
+            if kind != "image":
+                assert " ".join(value.split()) in words(output_area), f"{chapter}: {value!r} is not on the page"
