@@ -14,6 +14,7 @@ from docutils import nodes
 from sphinx.errors import ExtensionError
 
 from booktools import ROOT, copy_if_changed, vendored, write_if_changed
+from booktools.notebooks import downloadable
 
 ASSETS = ROOT / "assets" / "live-code"
 
@@ -64,11 +65,13 @@ def copy_live_code_and_downloads(app, exception):
         "repoProvider": "github",
     }
     write_if_changed(static / "live-code.json", json.dumps({"binder": binder}, indent=1) + "\n")
-    # The download button offers the chapter's Colab-ready notebook, not myst-nb's copy with the glue cells.
+    # The download button offers the chapter's Colab-ready notebook with the page's outputs, not myst-nb's copy with
+    # the glue cells (and, read from the cache, no outputs).
     for docname in app.env.found_docs:
-        notebook = Path(app.env.doc2path(docname)).with_suffix(".ipynb")
-        if notebook.exists():
-            copy_if_changed(notebook, Path(app.outdir) / "_sources" / f"{docname}.ipynb")
+        source = Path(app.env.doc2path(docname))
+        if source.with_suffix(".ipynb").exists():
+            notebook = downloadable(source, app.config.nb_execution_cache_path)
+            write_if_changed(Path(app.outdir) / "_sources" / f"{docname}.ipynb", notebook)
 
 
 def bundle():

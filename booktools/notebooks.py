@@ -5,11 +5,14 @@ the prose as the page shows them, glue-only cells dropped, and any other MyST an
 cell. A header tells the reader which versions produced the book's outputs, and a first code cell prints the ones
 the notebook runs on. Exercise solutions, hidden behind a toggle on the site, open folded: JupyterLab folds a cell
 whose metadata sets `jupyter.source_hidden` (nbformat's field), Colab one marked `cellView: form` whose first line
-is a `# @title`. A page with no code for the reader (the opening page) gets no notebook.
+is a `# @title`. A cell that fails on purpose (tagged raises-exception, a tag Colab and JupyterLab do not know: their
+Run all stops at the first error) runs inside a `try` that shows the error as IPython would and lets Run all go on.
+A page with no code for the reader (the opening page) gets no notebook.
 """
 
 import json
 import re
+import textwrap
 from pathlib import Path
 
 import jupytext
@@ -40,6 +43,14 @@ import torch
 print(f"PyTorch {torch.__version__}, NumPy {numpy.__version__}, Python {platform.python_version()}")"""
 # The first line of a folded solution: Colab shows it as the folded cell's title, JupyterLab as its placeholder.
 SOLUTION_TITLE = "# @title Solution"
+# A cell that fails on purpose, as a notebook holds it: the error is shown where it happens, as an error, and the cell
+# itself succeeds, so that Run all goes on to the next one.
+FAILS_ON_PURPOSE = """\
+# This cell fails on purpose: `try` shows the error below and lets Run all carry on.
+try:
+{code}
+except Exception:
+    get_ipython().showtraceback()"""
 
 
 def reader_cells(chapter):
@@ -80,11 +91,30 @@ def reader_notebook(source):
 
 
 def reader_code_cell(cell):
-    """A chapter's code cell as a notebook cell; a solution (tagged hide-cell) folded in JupyterLab and in Colab."""
-    if "hide-cell" not in cell.metadata.get("tags", []):
-        return nbformat.v4.new_code_cell(cell.source, metadata=cell.metadata)
+    """A chapter's code cell as a notebook cell: one that fails on purpose inside a `try`; a solution (tagged
+    hide-cell) folded in JupyterLab and in Colab."""
+    tags = cell.metadata.get("tags", [])
+    source = cell.source
+    if "raises-exception" in tags:
+        if re.search(r"^\s*[%!]", source, re.MULTILINE):
+            raise ValueError(
+                f"a cell that fails on purpose cannot run inside `try` with a magic or a shell line:\n{source}"
+            )
+        source = FAILS_ON_PURPOSE.format(code=textwrap.indent(source, "    "))
+    if "hide-cell" not in tags:
+        return nbformat.v4.new_code_cell(source, metadata=cell.metadata)
     folded = {**cell.metadata, "jupyter": {"source_hidden": True}, "cellView": "form"}
-    return nbformat.v4.new_code_cell(f"{SOLUTION_TITLE}\n{cell.source}", metadata=folded)
+    return nbformat.v4.new_code_cell(f"{SOLUTION_TITLE}\n{source}", metadata=folded)
+
+
+def chapter_code(source):
+    """The chapter's own code in a notebook cell's source: without a solution's title or the `try` around a cell
+    that fails on purpose."""
+    source = source.removeprefix(f"{SOLUTION_TITLE}\n")
+    before, after = FAILS_ON_PURPOSE.split("{code}")
+    if source.startswith(before) and source.endswith(after):
+        return textwrap.dedent(source.removeprefix(before).removesuffix(after))
+    return source
 
 
 def plain_markdown(text, glued, where):
@@ -119,8 +149,8 @@ def header(name, chapter):
         for key in ("torch_version", "numpy_version", "python_version")
     }
     lines = [
-        f"**Chapter {int(name[:2])} of *{book}***, a hands-on introduction to PyTorch that follows and completes "
-        "Houjun Liu's guide *Getting Started with PyTorch*. Run the cells from top to bottom.",
+        f"**Chapter {int(name[:2])} of *{book}***, a hands-on introduction to PyTorch that grew from Houjun "
+        "Liu's guide *Getting Started with PyTorch*. Run the cells from top to bottom.",
         f"The numbers in the text come from running this chapter with PyTorch {built['torch_version']}, NumPy "
         f"{built['numpy_version']} and Python {built['python_version']}. The first code cell prints the versions "
         "this notebook runs on; where they differ, an output may differ too.",
@@ -135,14 +165,35 @@ def header(name, chapter):
     if failing:
         which = "One cell fails" if failing == 1 else f"{failing} cells fail"
         lines.append(
-            f"{which} on purpose, to show a real error. *Run all* may stop there: carry on from the cell after "
-            "it (Colab: Runtime → Run after; JupyterLab: Run → Run Selected Cell and All Below)."
+            f"{which} on purpose, to show a real error. Each runs its code inside a `try` that shows the error "
+            "where it happens and lets *Run all* carry on to the end."
         )
     lines.append(
         f"<small>Generated from `chapters/{name}.md` in the book's repository by `make notebooks`: edit "
         "that file, not this notebook.</small>"
     )
     return "\n\n".join(lines)
+
+
+def downloadable(source, cache_path):
+    """The notebook the page's download button gives: the chapter's committed notebook with the outputs the page
+    shows, those of the chapter as the build ran it. myst-nb's own copy has none when it read the chapter from the
+    jupyter-cache (at cache_path), and this book reads every chapter from it."""
+    from jupyter_cache import get_cache  # only the build asks: `make notebooks` needs no cache
+
+    cache = get_cache(cache_path)
+    try:
+        record = cache.match_cache_notebook(jupytext.read(source))
+    except KeyError as error:
+        raise LookupError(f"{source}: not in the build's cache {cache_path}: no outputs to download") from error
+    notebook = nbformat.read(Path(source).with_suffix(".ipynb"), as_version=4)
+    shown = reader_cells(cache.get_cache_bundle(record.pk).nb)
+    mine = [cell for cell in notebook.cells if cell.cell_type == "code" and cell.source != VERSIONS_CELL]
+    if [chapter_code(cell.source) for cell in mine] != [cell.source for cell in shown]:
+        raise ValueError(f"{Path(source).with_suffix('.ipynb')} is stale: run `make notebooks`")
+    for cell, ran in zip(mine, shown, strict=True):
+        cell.outputs, cell.execution_count = ran.outputs, ran.execution_count
+    return notebook_text(notebook)
 
 
 def notebook_text(notebook):

@@ -30,7 +30,7 @@ from booktools.make_book import executed as executed
 from booktools.make_book import make as make
 from booktools.make_book import output as output
 from booktools.make_live import LiveServer as LiveServer
-from booktools.notebooks import SOLUTION_TITLE, reader_code_cell
+from booktools.notebooks import chapter_code, reader_code_cell
 from booktools.page_weight import page_weight as page_weight
 
 CHAPTERS = toc.chapters()
@@ -89,7 +89,9 @@ def independent_run(chapter, kernel_specs, folder):
     """The chapter run top to bottom as a reader runs it: its Colab/Binder notebook, as committed, in a fresh kernel
     with only what Binder installs ("reader" in kernel_specs), from folder. The chapter's glue cells, which the
     notebook leaves out, run where they stand in the chapter (through GLUE_STAND_IN), so that this one run serves
-    both the notebook's tests and the chapter's facts. A cell error fails the run unless tagged raises-exception."""
+    both the notebook's tests and the chapter's facts. As in Colab and JupyterLab, whose Run all knows no
+    raises-exception tag, any cell error stops the run: the tags are set aside while it runs, then put back for the
+    tests that read them."""
     committed = ROOT / "chapters" / f"{chapter}.ipynb"
     # A page with no code for the reader has no notebook: its run is its glue cells alone.
     reader = nbformat.read(committed, as_version=4) if committed.exists() else nbformat.v4.new_notebook()
@@ -110,7 +112,12 @@ def independent_run(chapter, kernel_specs, folder):
             cells += reader.cells[position : found + 1]
             position = found + 1
     reader.cells = cells + reader.cells[position:]
-    return run_in(kernel_specs, reader, folder)
+    tags = [cell.metadata.pop("tags", None) for cell in reader.cells]
+    run_in(kernel_specs, reader, folder)
+    for cell, cell_tags in zip(reader.cells, tags, strict=True):
+        if cell_tags is not None:
+            cell.metadata["tags"] = cell_tags
+    return reader
 
 
 def run_in(kernel_specs, notebook, folder):
@@ -126,8 +133,9 @@ def code_cells(notebook):
 
 
 def cells(notebook, first_line):
-    """The code cells whose source starts with first_line (a folded solution's after its title line), in order."""
-    return [c for c in code_cells(notebook) if c.source.removeprefix(f"{SOLUTION_TITLE}\n").startswith(first_line)]
+    """The code cells whose chapter code starts with first_line (a folded solution's after its title line, a failing
+    cell's inside its `try`), in order."""
+    return [c for c in code_cells(notebook) if chapter_code(c.source).startswith(first_line)]
 
 
 def cell(notebook, first_line):

@@ -29,7 +29,7 @@ def test_a_state_dict_holds_buffers_as_well_as_parameters(nb):
 
 
 def test_loading_numpy_state_fails_under_weights_only_and_loads_when_trusted(nb, values):
-    refused = cell(nb, "%xmode Minimal\ntorch.load(checkpoint_path")
+    refused = cell(nb, "torch.load(checkpoint_path, map_location=device)")
     assert "raises-exception" in tags(refused) and errors(refused) == ["UnpicklingError"]
     assert "weights_only" in error_messages(refused)[0] and "numpy" in error_messages(refused)[0]
     assert errors(cell(nb, "checkpoint = torch.load(checkpoint_path, map_location=device, weights_only=False)")) == []
@@ -38,6 +38,21 @@ def test_loading_numpy_state_fails_under_weights_only_and_loads_when_trusted(nb,
 
 def test_training_resumes_where_it_stopped(values):
     assert values["resumed_identical"] is True
+
+
+def test_without_the_optimizer_or_the_shuffle_state_the_runs_drift_apart(nb, values):
+    assert values["gap_everything"] == 0
+    assert values["gap_no_optimizer"] > 1e-3 and values["gap_no_shuffle"] > 1e-3
+    assert ast.literal_eval(text(cell(nb, "def resumed_gap("))) == {
+        "everything": values["gap_everything"],
+        "no optimizer state": values["gap_no_optimizer"],
+        "no shuffle state": values["gap_no_shuffle"],
+    }
+
+
+def test_the_fitted_curve_has_labels_and_a_title(nb):
+    source = cell(nb, "model.eval()\nwith torch.no_grad():").source
+    assert 'ax.set(xlabel="x", ylabel="y", title=' in source
 
 
 def test_loading_into_the_wrong_shape_fails_loudly(nb):

@@ -1,6 +1,7 @@
 """The book as a whole: every chapter runs on its own, every page shows its outputs and the numbers of this run."""
 
 import base64
+import json
 import re
 
 import pytest
@@ -76,3 +77,16 @@ def test_the_build_and_an_independent_run_show_the_same_outputs(book, run, chapt
     shown_figures = [(HTML / img["src"]).read_bytes() for img in html.select("div.cell_output img")]
     run_figures = [base64.b64decode(png) for code_cell in code_cells(notebook) for png in figures(code_cell)]
     assert shown_figures == run_figures
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_output_shows_the_build_machines_paths_or_ipythons_mode_line(book, chapter):
+    """A traceback on the published site would show the CI runner's folders; `%xmode` prints a line of its own."""
+    shown = "\n".join(output.get_text() for output in page(chapter).select("div.cell_output"))
+    # And the notebook the page's download button gives (its outputs are the page's).
+    download = HTML.parent / "_sources" / "chapters" / f"{chapter}.ipynb"
+    cells = json.loads(download.read_text())["cells"] if download.exists() else []
+    outputs = [cell.get("outputs", []) for cell in cells]
+    for leak in [str(ROOT), "site-packages", "/.venv", "Exception reporting mode"]:
+        assert leak not in shown, f"{chapter}: an output shows {leak!r}"
+        assert leak not in json.dumps(outputs), f"{chapter}: an output of the downloaded notebook shows {leak!r}"

@@ -1,6 +1,7 @@
 """The build report page, written by the build itself: myst-nb's execution statistics, one row per chapter; the
 versions that built the book; and the latest compatibility check (make compat), only where one ran."""
 
+import datetime
 import importlib.metadata
 import json
 import platform
@@ -33,11 +34,34 @@ def tables(html):
     return found
 
 
+HEADER = ("Document", "Executed", "Outputs from", "Run Time (s)", "Status")
+
+
+def runs(book=ROOT):
+    """The report's table of chapter runs: {chapter: (executed, outputs from, seconds, status)}."""
+    return {document.removeprefix("chapters/"): rest for document, *rest in tables(report_page(book))[HEADER]}
+
+
 def test_the_report_lists_every_chapter_with_its_run_time_and_success(book):
-    rows = tables(report_page())[("Document", "Modified", "Method", "Run Time (s)", "Status")]
-    report = {document.removeprefix("chapters/"): (seconds, status) for document, _, _, seconds, status in rows}
+    report = runs()
     assert sorted(report) == CHAPTERS
-    assert all(float(seconds) > 0 and status == "✅" for seconds, status in report.values())
+    assert all(float(seconds) > 0 and status == "✅" for _, _, seconds, status in report.values())
+
+
+def test_the_report_says_which_chapters_this_build_executed_and_when(copy):
+    # One chapter's code changed in the copy: this build executes it and takes the others from the cache.
+    chapter = copy / "chapters" / f"{CHAPTERS[1]}.md"
+    chapter.write_text(chapter.read_text() + "\n```{code-cell} ipython3\n1 + 1\n```\n")
+    started = datetime.datetime.now().replace(second=0, microsecond=0)
+    build = make("book", f"BOOK={copy}")
+    assert build.returncode == 0, output(build)[-3000:]
+    assert executed(build) == [CHAPTERS[1]]
+    report = runs(copy)
+    assert {name: source for name, (_, source, _, _) in report.items()} == {
+        name: "this build" if name == CHAPTERS[1] else "the cache" for name in CHAPTERS
+    }
+    # When: the minute of this build for the chapter it executed (the others' minutes are an earlier build's).
+    assert datetime.datetime.strptime(report[CHAPTERS[1]][0], "%Y-%m-%d %H:%M") >= started
 
 
 def test_the_report_names_the_versions_that_built_the_book(book):

@@ -9,8 +9,16 @@ import numpy
 import pytest
 import torch
 
-from book import CHAPTERS, ROOT, code_cells, errors, page, run_in, tags
-from booktools.notebooks import SOLUTION_TITLE, VERSIONS_CELL, notebook_text, reader_notebook, with_notebooks
+from book import CHAPTERS, HTML, ROOT, code_cells, errors, page, run_in, tags, words
+from booktools.notebooks import (
+    SOLUTION_TITLE,
+    VERSIONS_CELL,
+    chapter_code,
+    notebook_text,
+    reader_code_cell,
+    reader_notebook,
+    with_notebooks,
+)
 
 # What Colab would show raw, or could not run.
 MYST = re.compile(r"myst_nb|glue\(|\{glue|```\{|\{\w[\w:-]*\}`")
@@ -88,14 +96,17 @@ def test_notebook_speaks_to_readers_and_names_the_versions_behind_the_book(book,
 @pytest.mark.parametrize("chapter", NOTEBOOKS)
 def test_solutions_are_folded_in_jupyterlab_and_in_colab(chapter):
     solutions = [
-        cell.source for cell in jupytext.read(ROOT / "chapters" / f"{chapter}.md").cells if "hide-cell" in tags(cell)
+        chapter_code(reader_code_cell(cell).source)
+        for cell in jupytext.read(ROOT / "chapters" / f"{chapter}.md").cells
+        if "hide-cell" in tags(cell)
     ]
     folded = [
         cell
         for cell in code_cells(nbformat.read(notebook(chapter), 4))
         if cell.metadata.get("jupyter", {}).get("source_hidden")
     ]
-    assert solutions and [cell.source for cell in folded] == [f"{SOLUTION_TITLE}\n{source}" for source in solutions]
+    assert solutions and all(cell.source.startswith(f"{SOLUTION_TITLE}\n") for cell in folded)
+    assert [chapter_code(cell.source) for cell in folded] == solutions
     assert all(cell.metadata.get("cellView") == "form" for cell in folded)
 
 
@@ -129,3 +140,55 @@ def test_notebook_runs_top_to_bottom_with_only_what_binder_installs(run, chapter
     assert committed[0] == VERSIONS_CELL
     versions = next(code_cell for code_cell in code_cells(executed) if code_cell.source == VERSIONS_CELL)
     assert versions.outputs[0].text.startswith(f"PyTorch {torch.__version__}, NumPy {numpy.__version__}, Python ")
+
+
+@pytest.mark.parametrize("chapter", NOTEBOOKS)
+def test_run_all_goes_past_every_deliberate_error_as_in_colab(run, chapter):
+    """Colab's and JupyterLab's Run all know no raises-exception tag: the run (book.independent_run, which honours none
+    either) reaches the last cell, and each deliberate error is still shown where it happens, in a cell that says so."""
+    executed = code_cells(run(chapter))
+    assert all(code_cell.execution_count for code_cell in executed)
+    failing = [code_cell for code_cell in executed if "raises-exception" in tags(code_cell)]
+    chapter_failing = [
+        c for c in jupytext.read(ROOT / "chapters" / f"{chapter}.md").cells if "raises-exception" in tags(c)
+    ]
+    assert len(failing) == len(chapter_failing)
+    for code_cell in failing:
+        assert errors(code_cell) and "fails on purpose" in code_cell.source
+
+
+def test_a_cell_that_fails_on_purpose_is_shown_and_run_all_goes_on(reader, tmp_path):
+    failing = nbformat.v4.new_code_cell("1 / 0", metadata={"tags": ["raises-exception"]})
+    as_in_the_notebook = reader_code_cell(failing)
+    del as_in_the_notebook.metadata["tags"]  # no tag honoured: nbclient stops at an error, as Run all does
+    probe = nbformat.v4.new_notebook(cells=[as_in_the_notebook, nbformat.v4.new_code_cell("'after'")])
+    first, second = run_in(reader, probe, tmp_path).cells
+    assert errors(first) == ["ZeroDivisionError"] and second.outputs[0].data["text/plain"] == "'after'"
+
+
+def shown(output):
+    """What the page shows of a notebook output: ("image", None), ("error", its name) or ("text", its text)."""
+    if output.output_type == "stream":
+        return "text", output.text
+    if output.output_type == "error":
+        return "error", output.ename
+    if "image/png" in output.data:
+        return "image", None
+    return "text", output.data.get("text/plain", "")
+
+
+@pytest.mark.parametrize("chapter", NOTEBOOKS)
+def test_the_downloaded_notebook_has_every_output_the_page_shows(book, chapter):
+    downloaded = nbformat.read(HTML.parent / "_sources" / "chapters" / f"{chapter}.ipynb", 4)
+    assert [cell.source for cell in downloaded.cells] == [
+        cell.source for cell in nbformat.read(notebook(chapter), 4).cells
+    ]
+    with_outputs = [cell for cell in code_cells(downloaded) if cell.outputs]
+    on_page = page(chapter).select("div.cell_output")
+    assert len(with_outputs) == len(on_page)
+    for cell, output_area in zip(with_outputs, on_page, strict=True):
+        outputs = [shown(output) for output in cell.outputs]
+        assert sum(kind == "image" for kind, _ in outputs) == len(output_area.select("img"))
+        for kind, value in outputs:
+            if kind != "image":
+                assert " ".join(value.split()) in words(output_area), f"{chapter}: {value!r} is not on the page"

@@ -1,6 +1,7 @@
 """The published site in Chromium, served as a static host serves it: every page loads from the site alone, shows its
 outputs and passes axe-core, and every chapter links to Binder and Colab notebooks that exist in the repository."""
 
+import json
 import re
 import subprocess
 from urllib.parse import parse_qs, urlsplit
@@ -153,8 +154,11 @@ def test_binder_and_colab_open_the_chapters_notebook_in_the_repository(book, cha
     assert (binder.scheme, binder.netloc, binder.path) == ("https", "mybinder.org", f"/v2/gh/{REPOSITORY}/{BRANCH}")
     assert parse_qs(binder.query) == {"urlpath": [f"lab/tree/{notebook}"]}
     assert links["Colab"] == f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/{notebook}"
-    # The download menu gives the same notebook, and the chapter's source.
-    assert (HTML / downloads[".ipynb"]).read_bytes() == (ROOT / notebook).read_bytes()
+    # The download menu gives the same notebook (with the page's outputs: test_notebooks), and the chapter's source.
+    downloaded, committed = (
+        json.loads(path.read_text())["cells"] for path in (HTML / downloads[".ipynb"], ROOT / notebook)
+    )
+    assert [cell["source"] for cell in downloaded] == [cell["source"] for cell in committed]
     assert (HTML / downloads[".md"]).read_bytes() == (ROOT / "chapters" / f"{chapter}.md").read_bytes()
 
 
