@@ -17,6 +17,7 @@ from booktools import (
     math_svg,
     navigation,
     theme_templates,
+    typed_numbers,
 )
 
 
@@ -33,6 +34,7 @@ def setup(app):
         accessibility,
         build_report,
         build_failures,
+        typed_numbers,
         lean_assets,
     ):
         part.setup(app)

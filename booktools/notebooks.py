@@ -28,6 +28,8 @@ GLUE = ROOT / "_build" / "jupyter_execute" / "chapters"
 FRONT_PAGE = "00-welcome"
 
 GLUE_TEXT = re.compile(r"\{glue:text\}`([^`]*)`")
+# A number the prose declares as typed on purpose (booktools.typed_numbers): on the page it is the number alone.
+GIVEN = re.compile(r"\{given\}`([^`]*)`")
 # What Colab would show raw: any other role, directive (``` or :::), label target or MyST comment.
 UNKNOWN_MYST = re.compile(r"\{[\w:.-]+\}`|^(```+|:::+)\s*\{|^\([^)\s]+\)=\s*$|^%", re.MULTILINE)
 
@@ -120,6 +122,7 @@ def chapter_code(source):
 def plain_markdown(text, glued, where):
     """Markdown that Colab renders as the book does: glued values written in, no MyST left."""
     text = GLUE_TEXT.sub(lambda role: glued_text(glued, role.group(1), where), text)
+    text = GIVEN.sub(r"\1", text)
     if unknown := UNKNOWN_MYST.search(text):
         raise ValueError(f"{where}: MyST that a notebook cannot show: {unknown.group()!r}")
     return text

@@ -1,4 +1,5 @@
 import ast
+import re
 
 from book import cell, check, code_cells, error_messages, errors, figures, tags, text, unused_imports
 
@@ -40,22 +41,22 @@ def test_momentum_swings_are_counted_as_the_figure_shows_them(values):
     assert values["swings"] >= 10
 
 
-def test_exercise_3_accepts_both_pairs_and_says_which_each_method_finds(nb, values):
+def test_exercise_3_accepts_both_pairs_and_says_which_each_method_finds(nb):
     solution = cell(nb, "def descend(lr, momentum, steps):")
     plain, with_momentum = ast.literal_eval(text(solution))
     # Plain descent stays on its side of the diagonal var_1 = var_2; momentum carries it across.
     assert (round(plain[0], 3), round(plain[1], 3)) == (4.0, 6.0)
     assert (round(with_momentum[0], 3), round(with_momentum[1], 3)) == (6.0, 4.0)
-    assert (values["plain_pair"], values["momentum_pair"]) == (plain, with_momentum)
     # The check accepts either pair that meets both conditions, and nothing else.
     assert check(solution, v1=4.0, v2=6.0) and check(solution, v1=6.0, v2=4.0)
     assert not check(solution, v1=3.0, v2=4.0) and not check(solution, v1=5.0, v2=5.0)
 
 
-def test_exercise_1_no_answer_holds_a_step_above_2_over_28_and_one_below_settles(nb, values):
+def test_exercise_1_no_answer_holds_a_step_above_2_over_28_and_one_below_settles(nb):
     solution = cell(nb, "def products_with(lr, steps=2000):")
     # What the comment says: with lr=0.1 the product never comes within 0.01 of 7; with 0.07 it settles.
-    assert values["closest_at_0_1"] > 1e-2 and values["settled_at_0_07"] < 1e-4
+    closest = [float(x) for x in re.findall(r"closest to 7 in 2000 steps: (\S+) away", text(solution))]
+    assert len(closest) == 2 and closest[0] > 1e-2 and closest[1] < 1e-4
     assert 0.07 < 2 / 28 < 0.1
     assert "lr=0.1: first products [-1.0," in text(solution)
     # The check fails on a run that reaches 7, or on one that does not settle.

@@ -72,6 +72,10 @@ def test_a_cell_error_stops_even_a_plain_jupyter_book_build(tmp_path):
 
 # A warning is an error (-W): Sphinx names the chapter, the line (of the text that caused it) and the cause.
 WARNINGS = {
+    "typed-number": {
+        "the number 2.051 is typed: glue it, or declare it {given}`2.051`": "it was 2.051",
+        "the glued value 'never_shown' is not used in the prose": "never_shown",
+    },
     "missing-glue": {"No key 'question_never_glued' found in glue data": "question_never_glued"},
     "stray-stderr": {"stderr was found in the cell outputs of cell": None},  # myst-nb's line is near the cell
     "broken-link": {
