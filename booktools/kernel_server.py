@@ -1,27 +1,85 @@
-"""What `make live`'s kernel server loads of ours (--ServerApp.identity_provider_class, kernel_manager_class,
-kernel_websocket_connection_class): the only module that imports jupyter_server, never loaded by the book's build or
-the site."""
+"""`make live`'s kernel server: jupyter server (`python -m booktools.kernel_server`) with what it loads of ours
+(--ServerApp.identity_provider_class, kernel_manager_class, kernel_websocket_connection_class). The only module that
+imports jupyter_server, never loaded by the book's build or the site."""
 
 import asyncio
 import contextlib
 import json
+import sys
 import time
 
+import tornado.log
 from jupyter_server._tz import utcnow
 from jupyter_server.auth.identity import IdentityProvider
+from jupyter_server.serverapp import ServerApp
 from jupyter_server.services.kernels.connection.base import deserialize_binary_message, deserialize_msg_from_ws_v1
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from jupyter_server.services.sessions.handlers import SessionRootHandler
 from tornado import web
 from tornado.websocket import WebSocketClosedError
+from traitlets import Integer, List, default
+
+
+class BookServer(ServerApp):
+    """jupyter server, less the two files it writes its token into, in the user's runtime folder: jpserver-<pid>.json
+    (which only `jupyter server list` reads) and jpserver-<pid>-open.html (for a browser it never opens here)."""
+
+    def write_server_info_file(self):
+        pass
+
+    @default("no_browser_open_file")
+    def _no_browser_open_file(self):
+        return True  # not a setting: jupyter server 2.21 ignores --ServerApp.no_browser_open_file ("not recognized")
+
+    def init_webapp(self):
+        super().init_webapp()  # then the sessions API's handler, as PageSessions
+        for rule in self.web_app.wildcard_router.rules:
+            if rule.target is SessionRootHandler:
+                rule.target = PageSessions
+
+    def init_logging(self):
+        super().init_logging()
+        # A refused request is one line in the terminal (the access log's), not three: less "wrote error: ..." and
+        # tornado's "404 POST /api/kernels (127.0.0.1): ...".
+        self.log.addFilter(lambda record: not str(record.msg).startswith("wrote error"))
+        tornado.log.gen_log.addFilter(lambda record: record.msg != "%d %s: %s")
+
+
+class PageSessions(SessionRootHandler):
+    """The sessions API (how a page starts its kernel), with PageKernels' refusals as they are: jupyter server answered
+    each with a 500, and the page's status line said "HTTP 429: Too Many Requests (...)"."""
+
+    async def post(self):
+        try:
+            return await super().post()
+        except web.HTTPError as error:
+            if isinstance(error.__cause__, web.HTTPError):
+                raise error.__cause__ from None
+            raise
 
 
 class BookPagesOnly(IdentityProvider):
-    """jupyter server lets any origin in that sends the token. A page of another site should never have it, but if
-    it had, it still could not start a kernel or run code: the origin is checked on every request."""
+    """Only the book's own pages get in. jupyter server lets in a request that carries the token and no Origin (a
+    program, not a browser), and any origin that sends the token: here every request must come from a page of the
+    book's origin, which a browser names in each request to another origin and in each websocket."""
+
+    @default("token")
+    def _token_default(self):
+        # live_server hands it over on stdin: every kernel inherits the server's environment (a cell that printed
+        # os.environ showed JUPYTER_TOKEN), and any user of the machine can read a command line.
+        token = sys.stdin.readline().strip()
+        if len(token) < 32:  # an empty token would let everyone in
+            sys.exit("The kernel server was given no token on stdin.")
+        return token
 
     def should_check_origin(self, handler):
         return True
+
+    def get_user(self, handler):
+        if handler.request.headers.get("Origin") != handler.settings.get("allow_origin"):
+            return None
+        return super().get_user(handler)
 
 
 class PageKernels(AsyncMappingKernelManager):
@@ -29,6 +87,39 @@ class PageKernels(AsyncMappingKernelManager):
 
     # How long a kernel is waited for, to finish starting and to answer an interrupt, before it is stopped all the same.
     SETTLE_SECONDS = 5
+    max_kernels = Integer(8, config=True, help="How many kernels may run at once, all pages together.")
+    starting = List()  # the pages whose kernels are on their way, not yet in the list
+
+    async def _async_start_kernel(self, *, kernel_id=None, path=None, **kwargs):
+        """A kernel for a page (the sessions API names it; a kernel asked for without one counts as one page): one
+        kernel per page, and max_kernels in all. Nothing capped them: a page framing 20 of the book's pages warmed 20
+        kernels, 5.4 GB; a script with the token started 91 in 15 s."""
+        if kernel_id is not None and kernel_id in self:
+            return await super()._async_start_kernel(kernel_id=kernel_id, path=path, **kwargs)
+        page = kwargs.get("env", {}).get("JPY_SESSION_NAME", "")
+        self.admit(page, kwargs.get("kernel_name"))
+        self.starting.append(page)
+        try:
+            kernel_id = await super()._async_start_kernel(kernel_id=kernel_id, path=path, **kwargs)
+        finally:
+            self.starting.remove(page)
+        self._kernels[kernel_id].page = page
+        return kernel_id
+
+    def admit(self, page, kernel_name):
+        """A plain refusal (its message reaches the page's status line), not a 500 with a traceback in the terminal."""
+        if kernel_name is not None and kernel_name not in self.kernel_spec_manager.find_kernel_specs():
+            raise web.HTTPError(404, f"there is no kernel named {kernel_name!r}")
+        pages = [kernel.page for kernel in self._kernels.values() if hasattr(kernel, "page")] + self.starting
+        if len(pages) >= self.max_kernels:
+            why = f"`make live` runs at most {self.max_kernels} kernels at once: close a page of the book that has one"
+            raise web.HTTPError(429, why)
+        if page in pages:
+            raise web.HTTPError(409, "this page has a kernel already")
+
+    def notify_connect(self, kernel_id):
+        super().notify_connect(kernel_id)
+        self._kernels[kernel_id].reached = True  # by a page (PageConnection)
 
     def kernel_model(self, kernel_id):
         """jupyter_client adds a new kernel to the list a step before jupyter_server marks it as starting: a GET
@@ -55,7 +146,11 @@ class PageKernels(AsyncMappingKernelManager):
             while not done() and time.monotonic() < deadline:
                 await asyncio.sleep(0.1)
 
-        await until(lambda: kernel.ready.done() and kernel.execution_state != "starting")
+        await until(kernel.ready.done)
+        if getattr(kernel, "reached", False):
+            await until(lambda: kernel.execution_state != "starting")
+        else:
+            await self.started(kernel, deadline - time.monotonic())
         # One with no process (it died, and the server is starting it again) is listed as busy, with nothing to
         # interrupt: jupyter_client raised RuntimeError, which failed the stopping server's shutdown_all (killed 20 s
         # later by live_server), or waited for ever on a kernel that never started.
@@ -65,9 +160,20 @@ class PageKernels(AsyncMappingKernelManager):
             await until(lambda: kernel.execution_state != "busy")
         kernel.stopping = True  # from here on, PageConnection passes it nothing more to run
 
-    # Every way a kernel is stopped comes through these: a page's DELETE, a stopping server (shutdown_all), culling;
-    # the page's Restart. jupyter_server names them twice: its aliases point at its own methods (and
-    # jupyter_client's at its own shutdown_all).
+    @staticmethod
+    async def started(kernel, timeout):
+        """Until a kernel that no page reached can take an interrupt, which it answers once it has: its state says
+        "starting" for good (a page's first request updates it), and waiting SETTLE_SECONDS took 5.2 s per kernel."""
+        client = kernel.client()
+        client.start_channels()
+        try:
+            with contextlib.suppress(RuntimeError):  # no answer in time: it is stopped all the same
+                await client.wait_for_ready(timeout=max(timeout, 0))
+        finally:
+            client.stop_channels()
+
+    # Every way a kernel is stopped comes through these: a page's DELETE or Restart, shutdown_all, culling. Named twice,
+    # as jupyter_server's aliases point at its own methods (and jupyter_client's at its own shutdown_all).
     async def _async_shutdown_kernel(self, kernel_id, now=False, restart=False):
         if not now:
             await self.between_cells(kernel_id)
@@ -99,7 +205,8 @@ class PageKernels(AsyncMappingKernelManager):
 
         await asyncio.gather(*map(stop, self.list_kernel_ids()))
 
-    shutdown_kernel, restart_kernel, shutdown_all = _async_shutdown_kernel, _async_restart_kernel, _async_shutdown_all
+    start_kernel, shutdown_kernel, restart_kernel = _async_start_kernel, _async_shutdown_kernel, _async_restart_kernel
+    shutdown_all = _async_shutdown_all
 
 
 class PageConnection(ZMQChannelsWebsocketConnection):
@@ -137,3 +244,7 @@ class PageConnection(ZMQChannelsWebsocketConnection):
                 return sent
 
         return write
+
+
+if __name__ == "__main__":
+    BookServer.launch_instance()

@@ -7,6 +7,7 @@ import ast
 import contextlib
 import functools
 import gzip
+import http.client
 import http.server
 import json
 import os
@@ -452,12 +453,21 @@ def kernel_output(cell):
 
 class LiveServer:
     """`make live PORT=port` in its own process group, stopped with Ctrl-C (SIGINT to the group, as a terminal
-    does). `url` is the address it printed, `output` everything it printed. The book is the one the tests built
-    (`-o book`: not built again, under the feet of the tests that read it at the same time)."""
+    does). `address` is the address it printed (with its key), `url` its origin, `output` everything it printed. The
+    book is the one the tests built (`-o book`: not built again, under the feet of the tests that read it at the same
+    time). With `kernels`, the same server, with at most that many kernels (`make live` takes no such setting).
 
-    def __init__(self, port, timeout=300):
+    A browser context gets live code once it has opened the printed address (sign_in); the tests' own contexts
+    (conftest.py) open the address of each LiveServer running as they are made."""
+
+    serving = []  # the LiveServers of this worker that are running
+
+    def __init__(self, port, timeout=300, kernels=None):
+        command = ["make", "--no-print-directory", "-o", "book", "live", f"PORT={port}"]
+        if kernels is not None:
+            command = [sys.executable, "-m", "booktools.live_server", f"--port={port}", f"--kernels={kernels}"]
         self.process = subprocess.Popen(
-            ["make", "--no-print-directory", "-o", "book", "live", f"PORT={port}"],
+            command,
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -483,30 +493,47 @@ class LiveServer:
                 [line for line in self.output.splitlines() if line.strip() and not line.startswith("make")] or [""]
             )[-1]
             raise AssertionError(f"make live {why}; it said last: {last}\n{self.output}")
+        LiveServer.serving.append(self)
 
     def _read(self, serving):
         for line in self.process.stdout:
             self.output += line
             if self.url is None and "http://127.0.0.1:" in line:
-                self.url = "http://" + line.split("http://")[1].split()[0].rstrip("/")
+                self.address = "http://" + line.split("http://")[1].split()[0]
+                self.url = self.address.split("/?")[0]
                 serving.set()
         serving.set()  # it stopped
+
+    def sign_in(self, context):
+        """Open the printed address in a browser context (Playwright's), which keeps the cookie it is given."""
+        context.request.get(self.address, max_redirects=0)
+
+    @functools.cached_property
+    def cookie(self):
+        """The cookie the printed address gives (its Cookie header), as a browser gets it."""
+        connection = http.client.HTTPConnection(urlsplit(self.address).netloc, timeout=30)
+        try:
+            connection.request("GET", self.address.removeprefix(self.url))
+            return (connection.getresponse().getheader("Set-Cookie") or "").split(";")[0]
+        finally:
+            connection.close()
 
     @functools.cached_property
     def kernel_server(self):
         """The kernel server's address and token, as the book's own pages are told them."""
-        server = json.load(urllib.request.urlopen(f"{self.url}/_static/live-code.json"))["server"]
+        request = urllib.request.Request(f"{self.url}/_static/live-code.json", headers={"Cookie": self.cookie})
+        server = json.load(urllib.request.urlopen(request))["server"]
         return server["baseUrl"].rstrip("/"), server["token"]
 
-    def api(self, path, method="GET"):
-        """The kernel server's JSON answer to a call of its REST API (api/kernels, say), made with the token; None for
-        an answer with no body (a DELETE's)."""
+    def api(self, path, method="GET", body=None):
+        """The kernel server's JSON answer to a call of its REST API (api/kernels, say), made as a page of the book
+        makes it (with the token, from the book's origin); None for an answer with no body (a DELETE's)."""
         base, token = self.kernel_server
         request = urllib.request.Request(
             f"{base}/{path}",
             method=method,
-            data=b"{}" if method == "POST" else None,
-            headers={"Authorization": f"token {token}"},
+            data=json.dumps(body or {}).encode() if method == "POST" else None,
+            headers={"Authorization": f"token {token}", "Origin": self.url},
         )
         with urllib.request.urlopen(request) as answer:
             return json.load(answer) if answer.status != 204 else None
@@ -522,6 +549,8 @@ class LiveServer:
         raise AssertionError(f"no process of kernel {kernel} under make live")
 
     def stop(self):
+        with contextlib.suppress(ValueError):  # stopped once already
+            LiveServer.serving.remove(self)
         os.killpg(self.process.pid, signal.SIGINT)
         self.process.wait(timeout=30)
         self.reader.join()
