@@ -15,7 +15,9 @@
   const randomId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16)).join("");
   // A path of its own gives each page, even two tabs of one chapter, its own kernel.
   const path = `${DOCUMENTATION_OPTIONS.pagename}-${randomId().slice(0, 8)}.ipynb`;
-  const readSettings = () => fetch(`${root}_static/live-code.json`, { cache: "no-store" }).then((r) => r.json());
+  // `make live` refuses a browser that has not opened the address it printed, and says why in plain text.
+  const readSettings = () => fetch(`${root}_static/live-code.json`, { cache: "no-store" })
+    .then(async (r) => (r.ok ? r.json() : Promise.reject(Object.assign(new Error(await r.text()), { refused: true }))));
   let started = null;
   let warming = null;
   let local = false;
@@ -401,8 +403,9 @@
       let settings;
       try {
         settings = await readSettings(); // `make live` started again answers with a new port and token
-      } catch {
-        return say("The book's server is not answering: start `make live` again, then press Reconnect.", "error");
+      } catch (error) {
+        return say(error.refused ? `Live code: ${error.message}. Open it, then press Reconnect.`
+          : "The book's server is not answering: start `make live` again, then press Reconnect.", "error");
       }
       say(starting());
       const config = window.thebeCore.api.makeConfiguration(options(settings), window.thebe.events);
