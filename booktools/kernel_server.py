@@ -35,20 +35,21 @@ class BookServer(ServerApp):
     def init_webapp(self):
         super().init_webapp()  # then the sessions API's handler, as PageSessions
         for rule in self.web_app.wildcard_router.rules:
-            if rule.target is SessionRootHandler:
-                rule.target = PageSessions
+            rule.target = PageSessions if rule.target is SessionRootHandler else rule.target
 
     def init_logging(self):
-        super().init_logging()
-        # A refused request is one line in the terminal (the access log's), not three: less "wrote error: ..." and
-        # tornado's "404 POST /api/kernels (127.0.0.1): ...".
+        super().init_logging()  # a refusal is one line, the access log's, not three (with "wrote error" and tornado's)
         self.log.addFilter(lambda record: not str(record.msg).startswith("wrote error"))
         tornado.log.gen_log.addFilter(lambda record: record.msg != "%d %s: %s")
 
 
 class PageSessions(SessionRootHandler):
-    """The sessions API (how a page starts its kernel), with PageKernels' refusals as they are: jupyter server answered
-    each with a 500, and the page's status line said "HTTP 429: Too Many Requests (...)"."""
+    """The sessions API (how a page starts its kernel), with PageKernels' refusals as they are (not made 500s), and
+    readable by the page: tornado dropped the CORS headers as it wrote an error, and the page said "Failed to fetch"."""
+
+    def write_error(self, status_code, **kwargs):
+        self.set_cors_headers()
+        super().write_error(status_code, **kwargs)
 
     async def post(self):
         try:
@@ -60,9 +61,8 @@ class PageSessions(SessionRootHandler):
 
 
 class BookPagesOnly(IdentityProvider):
-    """Only the book's own pages get in. jupyter server lets in a request that carries the token and no Origin (a
-    program, not a browser), and any origin that sends the token: here every request must come from a page of the
-    book's origin, which a browser names in each request to another origin and in each websocket."""
+    """Only the book's own pages, with the token: a browser names a page's origin in each request to another origin
+    and each websocket. jupyter server let in a program with the token and no Origin, and any origin with the token."""
 
     @default("token")
     def _token_default(self):
@@ -81,6 +81,14 @@ class BookPagesOnly(IdentityProvider):
             return None
         return super().get_user(handler)
 
+    # Nor its login cookie, which it set on the token's first use: a browser sends it to every port of 127.0.0.1, and
+    # it held for 30 days, signed with a key kept in a file (jupyter_cookie_secret) that outlives `make live`.
+    def get_user_cookie(self, handler):
+        return None
+
+    def set_login_cookie(self, handler, user):
+        pass
+
 
 class PageKernels(AsyncMappingKernelManager):
     """The pages' kernels, listed while they start and stopped between cells, not in the middle of one."""
@@ -91,9 +99,8 @@ class PageKernels(AsyncMappingKernelManager):
     starting = List()  # the pages whose kernels are on their way, not yet in the list
 
     async def _async_start_kernel(self, *, kernel_id=None, path=None, **kwargs):
-        """A kernel for a page (the sessions API names it; a kernel asked for without one counts as one page): one
-        kernel per page, and max_kernels in all. Nothing capped them: a page framing 20 of the book's pages warmed 20
-        kernels, 5.4 GB; a script with the token started 91 in 15 s."""
+        """One kernel per page (which the sessions API names; none counts as one), max_kernels in all. Uncapped, a page
+        framing 20 of the book's pages warmed 20 kernels (5.4 GB), a script with the token started 91 in 15 s."""
         if kernel_id is not None and kernel_id in self:
             return await super()._async_start_kernel(kernel_id=kernel_id, path=path, **kwargs)
         page = kwargs.get("env", {}).get("JPY_SESSION_NAME", "")
@@ -106,14 +113,13 @@ class PageKernels(AsyncMappingKernelManager):
         self._kernels[kernel_id].page = page
         return kernel_id
 
-    def admit(self, page, kernel_name):
-        """A plain refusal (its message reaches the page's status line), not a 500 with a traceback in the terminal."""
+    def admit(self, page, kernel_name):  # a plain refusal, which the page shows, not a 500 and a traceback
         if kernel_name is not None and kernel_name not in self.kernel_spec_manager.find_kernel_specs():
             raise web.HTTPError(404, f"there is no kernel named {kernel_name!r}")
         pages = [kernel.page for kernel in self._kernels.values() if hasattr(kernel, "page")] + self.starting
         if len(pages) >= self.max_kernels:
-            why = f"`make live` runs at most {self.max_kernels} kernels at once: close a page of the book that has one"
-            raise web.HTTPError(429, why)
+            most = f"{self.max_kernels} kernels" if self.max_kernels > 1 else "one kernel"
+            raise web.HTTPError(429, f"`make live` runs at most {most} at once: close a page of the book that has one")
         if page in pages:
             raise web.HTTPError(409, "this page has a kernel already")
 
@@ -133,10 +139,10 @@ class PageKernels(AsyncMappingKernelManager):
     async def between_cells(self, kernel_id):
         """A kernel stopped while it ran a cell (the imports a page starts as it opens, when the reader closes the page
         or presses Restart a moment later, or Ctrl-C on `make live`) closed its sockets under that cell, which then
-        failed to send its reply: a ZMQError traceback in the terminal. jupyter_client interrupts a kernel as it stops
-        it, but does not wait for the cell to end; and a kernel still starting, not yet able to take an interrupt,
-        died of it with a KeyboardInterrupt traceback. So a starting kernel is first let start, and a busy one is
-        interrupted and let finish: SETTLE_SECONDS at most for both, then it is stopped all the same."""
+        failed to send its reply: a ZMQError traceback. jupyter_client interrupts a kernel as it stops it, but does not
+        wait for the cell to end; and a kernel still starting, not yet able to take an interrupt, died of it with a
+        KeyboardInterrupt traceback. So a starting kernel is first let start, and a busy one is interrupted and let
+        finish: SETTLE_SECONDS at most for both, then it is stopped all the same."""
         kernel = self._kernels.get(kernel_id)
         if kernel is None:
             return
@@ -149,8 +155,14 @@ class PageKernels(AsyncMappingKernelManager):
         await until(kernel.ready.done)
         if getattr(kernel, "reached", False):
             await until(lambda: kernel.execution_state != "starting")
-        else:
-            await self.started(kernel, deadline - time.monotonic())
+        else:  # no page reached it, so it says "starting" for good (5.2 s each to wait out): until it answers instead
+            client = kernel.client()
+            client.start_channels()
+            try:
+                with contextlib.suppress(RuntimeError):  # no answer in time: it is stopped all the same
+                    await client.wait_for_ready(timeout=max(deadline - time.monotonic(), 0))
+            finally:
+                client.stop_channels()
         # One with no process (it died, and the server is starting it again) is listed as busy, with nothing to
         # interrupt: jupyter_client raised RuntimeError, which failed the stopping server's shutdown_all (killed 20 s
         # later by live_server), or waited for ever on a kernel that never started.
@@ -159,18 +171,6 @@ class PageKernels(AsyncMappingKernelManager):
                 await kernel.interrupt_kernel()
             await until(lambda: kernel.execution_state != "busy")
         kernel.stopping = True  # from here on, PageConnection passes it nothing more to run
-
-    @staticmethod
-    async def started(kernel, timeout):
-        """Until a kernel that no page reached can take an interrupt, which it answers once it has: its state says
-        "starting" for good (a page's first request updates it), and waiting SETTLE_SECONDS took 5.2 s per kernel."""
-        client = kernel.client()
-        client.start_channels()
-        try:
-            with contextlib.suppress(RuntimeError):  # no answer in time: it is stopped all the same
-                await client.wait_for_ready(timeout=max(timeout, 0))
-        finally:
-            client.stop_channels()
 
     # Every way a kernel is stopped comes through these: a page's DELETE or Restart, shutdown_all, culling. Named twice,
     # as jupyter_server's aliases point at its own methods (and jupyter_client's at its own shutdown_all).
