@@ -500,7 +500,7 @@ class LiveServer:
             self.output += line
             if self.url is None and "http://127.0.0.1:" in line:
                 self.address = "http://" + line.split("http://")[1].split()[0]
-                self.url = self.address.split("/?")[0]
+                self.url = self.address.split("?")[0].rstrip("/")
                 serving.set()
         serving.set()  # it stopped
 
