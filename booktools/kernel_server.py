@@ -95,7 +95,7 @@ class PageKernels(AsyncMappingKernelManager):
 
     # How long a kernel is waited for, to finish starting and to answer an interrupt, before it is stopped all the same.
     SETTLE_SECONDS = 5
-    max_kernels = Integer(8, config=True, help="How many kernels may run at once, all pages together.")
+    max_kernels = Integer(12, config=True, help="How many kernels may run at once, all pages together.")
     starting = List()  # the pages whose kernels are on their way, not yet in the list
 
     async def _async_start_kernel(self, *, kernel_id=None, path=None, **kwargs):

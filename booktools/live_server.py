@@ -162,5 +162,5 @@ def live(port, kernels=None):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=live.__doc__)
     parser.add_argument("--port", type=int, default=8000, help="the site's port (default: %(default)s)")
-    parser.add_argument("--kernels", type=int, help="how many kernels may run at once (default: 8)")
+    parser.add_argument("--kernels", type=int, help="the most kernels at once (default: PageKernels.max_kernels)")
     live(**vars(parser.parse_args()))
