@@ -47,6 +47,14 @@ def kernels(server):
     return {kernel["id"] for kernel in server.api("api/kernels")}
 
 
+def holds(path, secret):
+    """Whether a file holds secret; a file another program removed a moment ago holds nothing."""
+    try:
+        return secret.encode() in path.read_bytes()
+    except FileNotFoundError:
+        return False
+
+
 def new_session(server, path):
     """A kernel for a page, started as a page starts one (the sessions API); returns the session."""
     return server.api("api/sessions", "POST", {"path": path, "type": "notebook", "kernel": {"name": "python3"}})
@@ -76,7 +84,7 @@ def test_a_program_with_the_token_but_no_page_of_the_book_is_refused(live):
     assert answer(f"{base}/api/kernels", auth)[0] == 403  # no Origin: a program, not a browser
     assert answer(f"{base}/api/kernels", auth, "POST")[0] == 403
     assert answer(f"{base}/api/kernels", {**auth, "Origin": "http://127.0.0.1:1"})[0] in (403, 404)
-    assert kernels(live) == before
+    assert kernels(live) <= before  # none started (an earlier test's may be going)
     assert answer(f"{base}/api/kernels", {**auth, "Origin": live.url})[0] == 200  # as a page of the book asks
 
 
@@ -106,7 +114,7 @@ def test_a_browser_that_did_not_open_the_printed_address_gets_no_kernel_and_is_t
         page.goto(f"{live.url}/{AUTOGRAD}")
         press_live_code(page)
         expect(page.locator(".live-code-status")).to_contain_text("has not opened the address `make live` printed")
-        assert kernels(live) == before
+        assert kernels(live) <= before  # none started (an earlier test's may be going)
     finally:
         context.close()
 
@@ -122,7 +130,7 @@ def test_a_page_of_another_origin_cannot_frame_the_book(live, page, tmp_path):
         framed = [frame for frame in page.frames if frame != page.main_frame]
         assert len(framed) == 2
         assert [frame.url for frame in framed if frame.url.startswith(live.url)] == []
-        assert kernels(live) == before
+        assert kernels(live) <= before  # none started (an earlier test's may be going)
     headers = urllib.request.urlopen(f"{live.url}/{AUTOGRAD}", timeout=30).headers
     assert (headers["Content-Security-Policy"], headers["X-Frame-Options"]) == ("frame-ancestors 'self'", "SAMEORIGIN")
 
@@ -149,8 +157,16 @@ def test_kernels_are_capped_per_page_and_in_all_and_the_page_says_so(book, page)
 
 def test_a_kernel_no_page_reached_is_stopped_without_waiting_for_it_to_settle(live):
     """No page connected: its state says "starting" for good, and a DELETE waited out PageKernels.SETTLE_SECONDS
-    (5.2 s each; 478 s for 91 kernels). Not a measure of speed: the wait is there, or it is not."""
+    (5.2 s each; 478 s for 91 kernels). Not a measure of speed: the wait is there, or it is not. The kernel's start
+    is not counted: it has opened its sockets (as it does once its imports are done) before the DELETE. Nothing asks
+    it anything meanwhile, which would tell its server it had started."""
     session = new_session(live, "never-reached.ipynb")
+    connection = json.loads(live.kernel_process(session["kernel"]["id"])[1].read_text())
+    channels = [Path(f"{connection['ip']}-{connection[f'{name}_port']}") for name in ("shell", "iopub", "control")]
+    for _ in range(600):
+        if all(channel.is_socket() for channel in channels):
+            break
+        time.sleep(0.1)
     start = time.monotonic()
     live.api(f"api/sessions/{session['id']}", "DELETE")
     took = time.monotonic() - start
@@ -165,7 +181,7 @@ def test_the_token_is_in_no_file_of_the_runtime_folder_and_in_no_kernels_environ
         kernel, _ = live.kernel_process(session["kernel"]["id"])
         server = kernel.parent()
         files = [path for path in Path(jupyter_runtime_dir()).iterdir() if path.is_file()]  # not the kernels' sockets
-        assert [path.name for path in files if token.encode() in path.read_bytes()] == []
+        assert [path.name for path in files if holds(path, token)] == []
         assert not [path.name for path in files if path.name.startswith(f"jpserver-{server.pid}")]
         for process in (server, kernel):
             assert [name for name, value in process.environ().items() if token in value] == []
