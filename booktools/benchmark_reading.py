@@ -36,6 +36,7 @@ def live_code(chromium, server, wait):
     """Seconds from the click on Live Code to the first output of chapter 1's first cell that prints something,
     clicked `wait` seconds after the page opened."""
     page = chromium.new_page()
+    server.sign_in(page.context)  # as the reader opens the address `make live` printed
     try:
         page.goto(f"{server.url}/chapters/01-autograd.html")
         page.wait_for_timeout(wait * 1000)

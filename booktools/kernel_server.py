@@ -1,27 +1,93 @@
-"""What `make live`'s kernel server loads of ours (--ServerApp.identity_provider_class, kernel_manager_class,
-kernel_websocket_connection_class): the only module that imports jupyter_server, never loaded by the book's build or
-the site."""
+"""`make live`'s kernel server: jupyter server (`python -m booktools.kernel_server`) with what it loads of ours
+(--ServerApp.identity_provider_class, kernel_manager_class, kernel_websocket_connection_class). The only module that
+imports jupyter_server, never loaded by the book's build or the site."""
 
 import asyncio
 import contextlib
 import json
+import sys
 import time
 
+import tornado.log
 from jupyter_server._tz import utcnow
 from jupyter_server.auth.identity import IdentityProvider
+from jupyter_server.serverapp import ServerApp
 from jupyter_server.services.kernels.connection.base import deserialize_binary_message, deserialize_msg_from_ws_v1
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from jupyter_server.services.sessions.handlers import SessionRootHandler
 from tornado import web
 from tornado.websocket import WebSocketClosedError
+from traitlets import Integer, List, default
+
+
+class BookServer(ServerApp):
+    """jupyter server, less the two files it writes its token into, in the user's runtime folder: jpserver-<pid>.json
+    (which only `jupyter server list` reads) and jpserver-<pid>-open.html (for a browser it never opens here)."""
+
+    def write_server_info_file(self):
+        pass
+
+    @default("no_browser_open_file")
+    def _no_browser_open_file(self):
+        return True  # not a setting: jupyter server 2.21 ignores --ServerApp.no_browser_open_file ("not recognized")
+
+    def init_webapp(self):
+        super().init_webapp()  # then the sessions API's handler, as PageSessions
+        for rule in self.web_app.wildcard_router.rules:
+            rule.target = PageSessions if rule.target is SessionRootHandler else rule.target
+
+    def init_logging(self):
+        super().init_logging()  # a refusal is one line, the access log's, not three (with "wrote error" and tornado's)
+        self.log.addFilter(lambda record: not str(record.msg).startswith("wrote error"))
+        tornado.log.gen_log.addFilter(lambda record: record.msg != "%d %s: %s")
+
+
+class PageSessions(SessionRootHandler):
+    """The sessions API (how a page starts its kernel), with PageKernels' refusals as they are (not made 500s), and
+    readable by the page: tornado dropped the CORS headers as it wrote an error, and the page said "Failed to fetch"."""
+
+    def write_error(self, status_code, **kwargs):
+        self.set_cors_headers()
+        super().write_error(status_code, **kwargs)
+
+    async def post(self):
+        try:
+            return await super().post()
+        except web.HTTPError as error:
+            if isinstance(error.__cause__, web.HTTPError):
+                raise error.__cause__ from None
+            raise
 
 
 class BookPagesOnly(IdentityProvider):
-    """jupyter server lets any origin in that sends the token. A page of another site should never have it, but if
-    it had, it still could not start a kernel or run code: the origin is checked on every request."""
+    """Only the book's own pages, with the token: a browser names a page's origin in each request to another origin
+    and each websocket. jupyter server let in a program with the token and no Origin, and any origin with the token."""
+
+    @default("token")
+    def _token_default(self):
+        # live_server hands it over on stdin: every kernel inherits the server's environment (a cell that printed
+        # os.environ showed JUPYTER_TOKEN), and any user of the machine can read a command line.
+        token = sys.stdin.readline().strip()
+        if len(token) < 32:  # an empty token would let everyone in
+            sys.exit("The kernel server was given no token on stdin.")
+        return token
 
     def should_check_origin(self, handler):
         return True
+
+    def get_user(self, handler):
+        if handler.request.headers.get("Origin") != handler.settings.get("allow_origin"):
+            return None
+        return super().get_user(handler)
+
+    # Nor its login cookie, which it set on the token's first use: a browser sends it to every port of 127.0.0.1, and
+    # it held for 30 days, signed with a key kept in a file (jupyter_cookie_secret) that outlives `make live`.
+    def get_user_cookie(self, handler):
+        return None
+
+    def set_login_cookie(self, handler, user):
+        pass
 
 
 class PageKernels(AsyncMappingKernelManager):
@@ -29,6 +95,37 @@ class PageKernels(AsyncMappingKernelManager):
 
     # How long a kernel is waited for, to finish starting and to answer an interrupt, before it is stopped all the same.
     SETTLE_SECONDS = 5
+    max_kernels = Integer(12, config=True, help="How many kernels may run at once, all pages together.")
+    starting = List()  # the pages whose kernels are on their way, not yet in the list
+
+    async def _async_start_kernel(self, *, kernel_id=None, path=None, **kwargs):
+        """One kernel per page (which the sessions API names; none counts as one), max_kernels in all. Uncapped, a page
+        framing 20 of the book's pages warmed 20 kernels (5.4 GB), a script with the token started 91 in 15 s."""
+        if kernel_id is not None and kernel_id in self:
+            return await super()._async_start_kernel(kernel_id=kernel_id, path=path, **kwargs)
+        page = kwargs.get("env", {}).get("JPY_SESSION_NAME", "")
+        self.admit(page, kwargs.get("kernel_name"))
+        self.starting.append(page)
+        try:
+            kernel_id = await super()._async_start_kernel(kernel_id=kernel_id, path=path, **kwargs)
+        finally:
+            self.starting.remove(page)
+        self._kernels[kernel_id].page = page
+        return kernel_id
+
+    def admit(self, page, kernel_name):  # a plain refusal, which the page shows, not a 500 and a traceback
+        if kernel_name is not None and kernel_name not in self.kernel_spec_manager.find_kernel_specs():
+            raise web.HTTPError(404, f"there is no kernel named {kernel_name!r}")
+        pages = [kernel.page for kernel in self._kernels.values() if hasattr(kernel, "page")] + self.starting
+        if len(pages) >= self.max_kernels:
+            most = f"{self.max_kernels} kernels" if self.max_kernels > 1 else "one kernel"
+            raise web.HTTPError(429, f"`make live` runs at most {most} at once: close a page of the book that has one")
+        if page in pages:
+            raise web.HTTPError(409, "this page has a kernel already")
+
+    def notify_connect(self, kernel_id):
+        super().notify_connect(kernel_id)
+        self._kernels[kernel_id].reached = True  # by a page (PageConnection)
 
     def kernel_model(self, kernel_id):
         """jupyter_client adds a new kernel to the list a step before jupyter_server marks it as starting: a GET
@@ -42,10 +139,10 @@ class PageKernels(AsyncMappingKernelManager):
     async def between_cells(self, kernel_id):
         """A kernel stopped while it ran a cell (the imports a page starts as it opens, when the reader closes the page
         or presses Restart a moment later, or Ctrl-C on `make live`) closed its sockets under that cell, which then
-        failed to send its reply: a ZMQError traceback in the terminal. jupyter_client interrupts a kernel as it stops
-        it, but does not wait for the cell to end; and a kernel still starting, not yet able to take an interrupt,
-        died of it with a KeyboardInterrupt traceback. So a starting kernel is first let start, and a busy one is
-        interrupted and let finish: SETTLE_SECONDS at most for both, then it is stopped all the same."""
+        failed to send its reply: a ZMQError traceback. jupyter_client interrupts a kernel as it stops it, but does not
+        wait for the cell to end; and a kernel still starting, not yet able to take an interrupt, died of it with a
+        KeyboardInterrupt traceback. So a starting kernel is first let start, and a busy one is interrupted and let
+        finish: SETTLE_SECONDS at most for both, then it is stopped all the same."""
         kernel = self._kernels.get(kernel_id)
         if kernel is None:
             return
@@ -55,7 +152,17 @@ class PageKernels(AsyncMappingKernelManager):
             while not done() and time.monotonic() < deadline:
                 await asyncio.sleep(0.1)
 
-        await until(lambda: kernel.ready.done() and kernel.execution_state != "starting")
+        await until(kernel.ready.done)
+        if getattr(kernel, "reached", False):
+            await until(lambda: kernel.execution_state != "starting")
+        else:  # no page reached it, so it says "starting" for good (5.2 s each to wait out): until it answers instead
+            client = kernel.client()
+            client.start_channels()
+            try:
+                with contextlib.suppress(RuntimeError):  # no answer in time: it is stopped all the same
+                    await client.wait_for_ready(timeout=max(deadline - time.monotonic(), 0))
+            finally:
+                client.stop_channels()
         # One with no process (it died, and the server is starting it again) is listed as busy, with nothing to
         # interrupt: jupyter_client raised RuntimeError, which failed the stopping server's shutdown_all (killed 20 s
         # later by live_server), or waited for ever on a kernel that never started.
@@ -65,9 +172,8 @@ class PageKernels(AsyncMappingKernelManager):
             await until(lambda: kernel.execution_state != "busy")
         kernel.stopping = True  # from here on, PageConnection passes it nothing more to run
 
-    # Every way a kernel is stopped comes through these: a page's DELETE, a stopping server (shutdown_all), culling;
-    # the page's Restart. jupyter_server names them twice: its aliases point at its own methods (and
-    # jupyter_client's at its own shutdown_all).
+    # Every way a kernel is stopped comes through these: a page's DELETE or Restart, shutdown_all, culling. Named twice,
+    # as jupyter_server's aliases point at its own methods (and jupyter_client's at its own shutdown_all).
     async def _async_shutdown_kernel(self, kernel_id, now=False, restart=False):
         if not now:
             await self.between_cells(kernel_id)
@@ -99,7 +205,8 @@ class PageKernels(AsyncMappingKernelManager):
 
         await asyncio.gather(*map(stop, self.list_kernel_ids()))
 
-    shutdown_kernel, restart_kernel, shutdown_all = _async_shutdown_kernel, _async_restart_kernel, _async_shutdown_all
+    start_kernel, shutdown_kernel, restart_kernel = _async_start_kernel, _async_shutdown_kernel, _async_restart_kernel
+    shutdown_all = _async_shutdown_all
 
 
 class PageConnection(ZMQChannelsWebsocketConnection):
@@ -137,3 +244,7 @@ class PageConnection(ZMQChannelsWebsocketConnection):
                 return sent
 
         return write
+
+
+if __name__ == "__main__":
+    BookServer.launch_instance()

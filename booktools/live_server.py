@@ -1,8 +1,9 @@
 """The built book with live code on a private local Jupyter kernel: `python -m booktools.live_server` (make live).
 
-Two servers on 127.0.0.1: the site, and `jupyter server` for the book's origin only, with a fresh token that is never
-written to a file or a command line. The site hands the kernel server's address and token to the book's own pages
-only, at the one URL live-code.js asks. Ctrl-C (or SIGTERM) stops both. Imports nothing of Sphinx or myst-nb.
+Two servers on 127.0.0.1: the site, and a Jupyter server (booktools.kernel_server) for the book's origin only, with a
+fresh token that is never written to a file, a command line or an environment. The site hands the kernel server's
+address and token to one browser only: the one that opened the address printed here, which holds a fresh key (as
+Jupyter's own address does). Ctrl-C (or SIGTERM) stops both. Imports nothing of Sphinx or myst-nb.
 """
 
 import argparse
@@ -22,6 +23,7 @@ import time
 import urllib.request
 
 from booktools import ROOT
+from booktools.live_site import SiteHandler
 
 SITE = ROOT / "_build" / "html"
 
@@ -42,39 +44,14 @@ def free_port(preferred):
             return probe.getsockname()[1]
 
 
-class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """The built book, plus the kernel's address and token at the one URL live-code.js asks."""
-
-    live_code = ""  # set by live()
-
-    def do_GET(self):
-        if self.path.split("?")[0].endswith("/_static/live-code.json"):
-            # Only for pages of this site. A foreign host name that resolves to 127.0.0.1 (DNS rebinding) is refused,
-            # and so is a browser's request from another origin (another port, say), which it marks Sec-Fetch-Site.
-            if self.headers.get("Host") != f"127.0.0.1:{self.server.server_port}":
-                return self.send_error(403, "Live code is served to http://127.0.0.1 only")
-            if self.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
-                return self.send_error(403, "Live code is served to this book's own pages only")
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.end_headers()
-            self.wfile.write(self.live_code.encode())
-            return
-        super().do_GET()
-
-    def log_message(self, format, *args):
-        pass  # one line per request drowns the kernel server's messages
-
-
-def start_kernel_server(port, origin, token):
-    """`jupyter server` on loopback only, for the book's origin only; the token goes through the environment,
-    never the command line, which other users of the machine can read."""
+def start_kernel_server(port, origin, token, kernels=None):
+    """The kernel server on loopback only, for the book's origin only, with at most `kernels` kernels (None:
+    kernel_server.PageKernels' own cap). Its token goes through stdin: any user of the machine can read a command line,
+    and every kernel inherits the server's environment."""
     command = [
         sys.executable,
         "-m",
-        "jupyter_server",
+        "booktools.kernel_server",
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
@@ -91,13 +68,15 @@ def start_kernel_server(port, origin, token):
         # Kernels talk to the server over unix sockets, which only this user can open, instead of five TCP ports each.
         "--KernelManager.transport=ipc",
     ]
+    if kernels is not None:
+        command.append(f"--PageKernels.max_kernels={kernels}")
     if os.geteuid() == 0:
         command.append("--allow-root")
     # Its own session: a Ctrl-C in the terminal reaches only us (jupyter server would stop to ask "Shutdown?").
     server = subprocess.Popen(
         command,
-        env={**os.environ, "JUPYTER_TOKEN": token},
         cwd=ROOT,
+        stdin=subprocess.PIPE,
         start_new_session=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -105,13 +84,15 @@ def start_kernel_server(port, origin, token):
     )
     server.relay = threading.Thread(target=relay, args=(server.stdout, token, sys.stdout), daemon=True)
     server.relay.start()
+    server.stdin.write(token + "\n")
+    server.stdin.close()
     # A deadline, not a count of tries: each try may wait up to 5 s for an answer on a busy machine.
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if server.poll() is not None:
             sys.exit(f"The Jupyter kernel server stopped (exit code {server.returncode}); see its messages above.")
         with contextlib.suppress(OSError):
-            kernel_api(port, token, "api/status")
+            kernel_api(port, token, origin, "api/status")
             return server
         time.sleep(0.1)
     server.terminate()
@@ -126,18 +107,16 @@ def relay(messages, token, terminal):
         terminal.flush()
 
 
-def kernel_api(port, token, path, method="GET"):
+def kernel_api(port, token, origin, path):
+    # Like a page of the book: the kernel server answers no one else (kernel_server.BookPagesOnly).
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/{path}",
-        method=method,
-        data=b"" if method == "POST" else None,
-        headers={"Authorization": f"token {token}"},
+        f"http://127.0.0.1:{port}/{path}", headers={"Authorization": f"token {token}", "Origin": origin}
     )
     with urllib.request.urlopen(request, timeout=5) as answer:
         return json.loads(answer.read() or "null")
 
 
-def live(port):
+def live(port, kernels=None):
     """Serve the built book on 127.0.0.1 with live code on a private local kernel server, until Ctrl-C."""
     if not (SITE / "index.html").exists():
         sys.exit(f"No built book in {SITE}: run `make live`, which builds it first.")
@@ -145,40 +124,55 @@ def live(port):
     if site_port != port:
         print(f"Port {port} is in use; serving the book on port {site_port} instead.")
     origin, token = f"http://127.0.0.1:{site_port}", secrets.token_urlsafe(32)
-    kernels = start_kernel_server(kernel_port, origin, token)
+    server = start_kernel_server(kernel_port, origin, token, kernels)
     SiteHandler.live_code = json.dumps({"server": {"baseUrl": f"http://127.0.0.1:{kernel_port}/", "token": token}})
+    SiteHandler.new_key(site_port)
     book = http.server.ThreadingHTTPServer(("127.0.0.1", site_port), functools.partial(SiteHandler, directory=SITE))
-    # The site is served from a thread, and a signal only notes that it came: a KeyboardInterrupt raised in the middle
-    # of socketserver (just after it accepted a connection) closed that connection under its handler thread, which
-    # printed an "OSError: Bad file descriptor" traceback. A list, as a signal handler may not take a lock: one that
-    # set a threading.Event while the main thread held the event's lock in wait() would hang for ever.
-    signals = []
-    for signum in (signal.SIGINT, signal.SIGTERM):  # `kill` stops as cleanly as Ctrl-C
-        signal.signal(signum, lambda signum, frame: signals.append(signum))
+    signals = stop_signals()
     threading.Thread(target=book.serve_forever, daemon=True).start()
-    print(f"The book, with live code on a local kernel: {origin}/  (Ctrl-C stops both servers)", flush=True)
+    print(f"The book, with live code on a local kernel: {origin}/?token={SiteHandler.key}", flush=True)
+    print("Only a browser that opened that address (its key) gets live code. Ctrl-C stops both servers.", flush=True)
     try:
         while not signals:
             time.sleep(0.1)
     finally:
-        # A second Ctrl-C (or `kill`) cuts the wait for busy kernels short.
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.default_int_handler)
-        book.shutdown()
-        book.server_close()
-        # jupyter server shuts its kernels down on SIGTERM, a busy one once it has answered an interrupt (at most
-        # kernel_server.PageKernels.SETTLE_SECONDS).
-        kernels.terminate()
-        try:
-            kernels.wait(timeout=20)
-        except (subprocess.TimeoutExpired, KeyboardInterrupt):  # or a second Ctrl-C: it does not outlive us
-            kernels.kill()
-            print("The kernel server did not stop within 20 s: killed it.", flush=True)
-        kernels.relay.join(timeout=5)  # its last messages before ours
-        print("Stopped the book and its kernel server.")
+        stop(book, server)
+
+
+def stop_signals():
+    """The signals that came since (Ctrl-C, or `kill`, which stops as cleanly), in a list that only grows.
+
+    The site is served from a thread, and a signal only notes that it came: a KeyboardInterrupt raised in the middle of
+    socketserver (just after it accepted a connection) closed that connection under its handler thread, which printed
+    an "OSError: Bad file descriptor" traceback. A list, as a signal handler may not take a lock: one that set a
+    threading.Event while the main thread held the event's lock in wait() would hang for ever."""
+    signals = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda signum, frame: signals.append(signum))
+    return signals
+
+
+def stop(book, server):
+    """Stop the site, then the kernel server and its kernels."""
+    # A second Ctrl-C (or `kill`) cuts the wait for busy kernels short.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.default_int_handler)
+    book.shutdown()
+    book.server_close()
+    # jupyter server shuts its kernels down on SIGTERM, a busy one once it has answered an interrupt (at most
+    # kernel_server.PageKernels.SETTLE_SECONDS).
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):  # or a second Ctrl-C: it does not outlive us
+        server.kill()
+        print("The kernel server did not stop within 20 s: killed it.", flush=True)
+    server.relay.join(timeout=5)  # its last messages before ours
+    print("Stopped the book and its kernel server.")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=live.__doc__)
     parser.add_argument("--port", type=int, default=8000, help="the site's port (default: %(default)s)")
+    parser.add_argument("--kernels", type=int, help="the most kernels at once (default: PageKernels.max_kernels)")
     live(**vars(parser.parse_args()))

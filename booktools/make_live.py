@@ -1,19 +1,24 @@
 """`make live` started as a reader starts it at a terminal and stopped with Ctrl-C: for the benchmark's
 click-to-first-output and for the tests of the live server.
 
-`LiveServer(port)` is the running server: `url` is the address it printed, `output` everything it printed so far,
-`kernel_server` and `api()` reach the kernel server as the book's pages do. Stop it with `stop()` or a with block.
+`LiveServer(port)` is the running server: `address` is the address it printed (with its key), `url` its origin,
+`output` everything it printed so far; `kernel_server` and `api()` reach the kernel server as the book's pages do. A
+browser context gets live code once it has opened the printed address (`sign_in`). Stop it with `stop()` or a with
+block.
 """
 
 import contextlib
 import functools
+import http.client
 import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 
@@ -22,11 +27,17 @@ from booktools import ROOT
 
 class LiveServer:
     """`make live PORT=port` in its own process group, stopped with SIGINT to the group, as a terminal's Ctrl-C does.
-    The book is the one already built (`-o book`: not built again, under the feet of whoever reads it meanwhile)."""
+    The book is the one already built (`-o book`: not built again, under the feet of whoever reads it meanwhile).
+    With `kernels`, the same server with at most that many kernels (`make live` takes no such setting)."""
 
-    def __init__(self, port, timeout=300):
+    serving = []  # the LiveServers of this process that are running, for whoever opens pages to sign in to each
+
+    def __init__(self, port, timeout=300, kernels=None):
+        command = ["make", "--no-print-directory", "-o", "book", "live", f"PORT={port}"]
+        if kernels is not None:
+            command = [sys.executable, "-m", "booktools.live_server", f"--port={port}", f"--kernels={kernels}"]
         self.process = subprocess.Popen(
-            ["make", "--no-print-directory", "-o", "book", "live", f"PORT={port}"],
+            command,
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -39,12 +50,14 @@ class LiveServer:
         self.reader.start()
         if not serving.wait(timeout) or self.url is None:
             self._fail(ended=serving.is_set(), timeout=timeout)
+        LiveServer.serving.append(self)
 
     def _read(self, serving):
         for line in self.process.stdout:
             self.output += line
             if self.url is None and "http://127.0.0.1:" in line:
-                self.url = "http://" + line.split("http://")[1].split()[0].rstrip("/")
+                self.address = "http://" + line.split("http://")[1].split()[0]
+                self.url = self.address.split("?")[0].rstrip("/")
                 serving.set()
         serving.set()  # it stopped
 
@@ -60,21 +73,36 @@ class LiveServer:
         said = [line for line in self.output.splitlines() if line.strip() and not line.startswith("make")]
         raise AssertionError(f"make live {why}; it said last: {(said or [''])[-1]}\n{self.output}")
 
+    def sign_in(self, context):
+        """Open the printed address in a browser context (Playwright's), which keeps the cookie it is given."""
+        context.request.get(self.address, max_redirects=0)
+
+    @functools.cached_property
+    def cookie(self):
+        """The cookie the printed address gives (its Cookie header), as a browser gets it."""
+        connection = http.client.HTTPConnection(urlsplit(self.address).netloc, timeout=30)
+        try:
+            connection.request("GET", self.address.removeprefix(self.url))
+            return (connection.getresponse().getheader("Set-Cookie") or "").split(";")[0]
+        finally:
+            connection.close()
+
     @functools.cached_property
     def kernel_server(self):
         """The kernel server's address and token, as the book's own pages are told them."""
-        server = json.load(urllib.request.urlopen(f"{self.url}/_static/live-code.json"))["server"]
+        request = urllib.request.Request(f"{self.url}/_static/live-code.json", headers={"Cookie": self.cookie})
+        server = json.load(urllib.request.urlopen(request))["server"]
         return server["baseUrl"].rstrip("/"), server["token"]
 
-    def api(self, path, method="GET"):
-        """The kernel server's JSON answer to a call of its REST API (api/kernels, say), made with the token; None for
-        an answer with no body (a DELETE's)."""
+    def api(self, path, method="GET", body=None):
+        """The kernel server's JSON answer to a call of its REST API (api/kernels, say), made as a page of the book
+        makes it (with the token, from the book's origin); None for an answer with no body (a DELETE's)."""
         base, token = self.kernel_server
         request = urllib.request.Request(
             f"{base}/{path}",
             method=method,
-            data=b"{}" if method == "POST" else None,
-            headers={"Authorization": f"token {token}"},
+            data=json.dumps(body or {}).encode() if method == "POST" else None,
+            headers={"Authorization": f"token {token}", "Origin": self.url},
         )
         with urllib.request.urlopen(request) as answer:
             return json.load(answer) if answer.status != 204 else None
@@ -90,6 +118,8 @@ class LiveServer:
         raise AssertionError(f"no process of kernel {kernel} under make live")
 
     def stop(self):
+        with contextlib.suppress(ValueError):  # stopped once already
+            LiveServer.serving.remove(self)
         os.killpg(self.process.pid, signal.SIGINT)
         self.process.wait(timeout=30)
         self.reader.join()

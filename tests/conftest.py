@@ -124,6 +124,8 @@ def new_context(new_context, request):
     def create(**options):
         context = new_context(**options)
         context.set_default_timeout(WAIT)
+        for server in LiveServer.serving:  # as the reader opens the address `make live` printed
+            server.sign_in(context)
         if request.config.getoption("--tracing") != "off":
             context.tracing.stop()
             context.tracing.start(title=request.node.nodeid, **TRACE)
@@ -162,6 +164,8 @@ def browser_contexts(browser, browser_context_args, pytestconfig):
             if pytestconfig.getoption("--tracing") != "off":
                 opened[key].tracing.start(**TRACE)
                 opened[key].tracing.stop_chunk()  # each test records a chunk of its own (new_page)
+        for server in LiveServer.serving:  # as the reader opens the address `make live` printed (again after a restart)
+            server.sign_in(opened[key])
         return opened[key]
 
     yield context

@@ -149,6 +149,7 @@ def ran_live_cells(browser, live):
         if key not in opened:
             context = browser.new_context(viewport=viewport, reduced_motion="reduce")
             context.set_default_timeout(WAIT)  # as the tests' own contexts wait (conftest.py)
+            live.sign_in(context)
             opened[key] = run_live_cells(load(live_tab(context.new_page(), folder, live), CHAPTER, live.url))
         opened[key].emulate_media(color_scheme=mode)
         return opened[key]

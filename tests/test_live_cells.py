@@ -279,6 +279,7 @@ def test_a_kernel_that_died_is_said_and_its_cells_run_again(page, live):
 
 def test_a_stopped_make_live_is_said_and_reconnect_finds_it_started_again(page, book):
     with LiveServer(0) as first:
+        first.sign_in(page.context)
         port = int(first.url.rsplit(":", 1)[1])
         expected = open_live(page, f"{first.url}/{AUTOGRAD}")
         run_button(live_cell(page, "var_1 = torch.tensor(3.0")).click()
@@ -287,6 +288,7 @@ def test_a_stopped_make_live_is_said_and_reconnect_finds_it_started_again(page, 
     expect(status(page)).to_contain_text("`make live` has stopped")
     with LiveServer(port) as again:
         assert again.url == first.url  # the same address, so that the open page finds it
+        again.sign_in(page.context)  # the reader opens the address it printed, with a new key
         page.get_by_role("button", name="Reconnect").click()
         expect(status(page)).to_contain_text("Reconnected, to a new kernel")
         product = live_cell(page, "var_mult = var_1 * var_2")

@@ -194,8 +194,9 @@ def test_a_page_of_another_origin_cannot_learn_the_token(live, foreign_page, ker
     _, token = kernel_server
     answer = foreign_page.evaluate(FETCH, [f"{live.url}/_static/live-code.json", {}])
     assert answer.startswith("blocked") and token not in answer
-    # Even where the browser would let the request out unread (no-cors), the site sends no token.
-    assert call(f"{live.url}/_static/live-code.json", headers={"Sec-Fetch-Site": "same-site"}) == 403
+    # Even where the browser would let the request out unread (no-cors), with the cookie, the site sends no token.
+    headers = {"Sec-Fetch-Site": "same-site", "Cookie": live.cookie}
+    assert call(f"{live.url}/_static/live-code.json", headers=headers) == 403
 
 
 def test_a_page_of_another_origin_cannot_start_a_kernel_even_with_the_token(live, foreign_page, kernel_server):
@@ -232,13 +233,15 @@ def test_the_token_is_in_no_file_of_the_book_and_in_no_log(live, kernel_server, 
 
 
 def test_the_token_is_served_to_the_page_never_written_into_the_site(live):
-    request = urllib.request.Request(f"{live.url}/_static/live-code.json")
+    request = urllib.request.Request(f"{live.url}/_static/live-code.json", headers={"Cookie": live.cookie})
     served = json.load(urllib.request.urlopen(request))
     token = served["server"]["token"]
     assert len(token) >= 32
     assert "server" not in json.loads((HTML.parent / "_static" / "live-code.json").read_text())
     # A page reached under another host name (DNS rebinding, say) is not told the token.
-    renamed = urllib.request.Request(f"{live.url}/_static/live-code.json", headers={"Host": "attacker.example"})
+    renamed = urllib.request.Request(
+        f"{live.url}/_static/live-code.json", headers={"Host": "attacker.example", "Cookie": live.cookie}
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(renamed)
     assert refused.value.code == 403
@@ -252,11 +255,7 @@ def test_the_token_is_served_to_the_page_never_written_into_the_site(live):
 
 def test_ctrl_c_stops_the_book_and_its_kernel_server(book):
     server = LiveServer(free_port(0))
-    kernel_port = int(
-        json.load(urllib.request.urlopen(f"{server.url}/_static/live-code.json"))["server"]["baseUrl"]
-        .rsplit(":", 1)[1]
-        .strip("/")
-    )
+    kernel_port = int(server.kernel_server[0].rsplit(":", 1)[1])
     site_port = int(server.url.rsplit(":", 1)[1])
     assert port_open(site_port) and port_open(kernel_port)
     output = server.stop()
@@ -293,6 +292,7 @@ def restart_the_kernel(server, page, kernel):
 )
 def test_a_kernel_stopped_in_the_middle_of_a_cell_leaves_no_traceback(book, page, action):
     with LiveServer(free_port(0)) as server:
+        server.sign_in(page.context)
         page.goto(f"{server.url}/{AUTOGRAD}")  # the page starts its kernel, which imports the book's libraries
         busy = until(
             lambda: [kernel for kernel, state in states(server).items() if state == "busy"],
@@ -308,6 +308,7 @@ def test_a_page_closed_as_make_live_stops_leaves_no_traceback(book, page):
     """The page's DELETE and the server's own shutdown both stop its kernel. When the page's came first, jupyter_client
     failed the whole shutdown ("Kernel does not exist"), and make live hung 20 s before it killed its kernel server."""
     with LiveServer(free_port(0)) as server:
+        server.sign_in(page.context)
         page.goto(f"{server.url}/{AUTOGRAD}")
         until(lambda: "idle" in states(server).values(), "the page's kernel never finished its imports")
         page.close(run_before_unload=True)
