@@ -1,17 +1,35 @@
-"""The book's own tooling, one module per job.
+"""The book's own tooling, one module per job. This is the package's map (the README points here).
 
-The Sphinx extension (`booktools.extension`, listed in _config.yml), in parts:
-    live_code       Live Code (thebe served from the site), the launch menu, the notebook downloads
-    lean_pages      the theme's pages without fontawesome.js, scripts deferred, figures lazy, the front door
-    math_svg        math typeset to SVG at build time
-    execution       a jupyter-cache per environment; a failed chapter named; a failed build fails again
-    accessibility   what axe-core and a keyboard found wrong in the stock theme
-    build_report    the build report's versions and compatibility sections
+The Sphinx extension (`booktools.extension`, listed in _config.yml), in parts, each registering its own hooks:
+    theme_templates  edited copies of the theme's templates (no fontawesome.js or search scripts on every page)
+    navigation       a change to _toc.yml rewrites every page's sidebar and next/previous links
+    live_code        Live Code (thebe served from the site, assets/live-code/ bundled), the launch menu, downloads
+    lean_pages       scripts deferred, figures lazy, the front door
+    icons            icons.css: the Font Awesome icons the site uses, as CSS masks
+    math_svg         math typeset to SVG at build time (math_svg.mjs runs MathJax in Node)
+    execution_cache  a jupyter-cache per environment (locks: what a requirements file pins)
+    execution        the chapters missing from the cache run side by side
+    accessibility    what axe-core and a keyboard found wrong in the stock theme
+    build_report     the build report's sections: how each chapter ran, the versions, the compatibility check
+    build_failures   a failed cell named by chapter, line and cause in the build's last words
+    typed_numbers    a number typed into the prose, or a glued value no prose uses, fails the build
+    lean_assets      stylesheets purged and scripts minified at the end of the build (lean_assets.mjs)
 Commands (the Makefile calls them):
     python -m booktools.notebooks     the Colab/Binder notebook beside each chapter (make notebooks)
-    python -m booktools.live_server   the built book with a private local kernel (make live)
-    python -m booktools.benchmark     speed and weight (make benchmark); booktools.lighthouse: make lighthouse
+    python -m booktools.live_server   the built book with a private local kernel (make live): live_site serves the
+                                      site and hands the token to a browser that opened the printed address;
+                                      kernel_server is the jupyter server it starts
+    python -m booktools.static_host   the built site as a static host serves it (make serve; the tests, Lighthouse)
+    python -m booktools.browser       Chromium and its headless shell, where missing (make browsers)
+    python -m booktools.benchmark     speed and weight (make benchmark): benchmark_builds, benchmark_reading,
+                                      benchmark_suite measure, benchmark_table writes the README's table
+    python -m booktools.lighthouse    Lighthouse's scores of every chapter page (make lighthouse)
     python -m booktools.compat        every chapter on the newest torch and on Colab's packages (make compat)
+Shared by the tools and the tests:
+    toc          the chapters, from _toc.yml
+    make_book    the make targets run as a contributor runs them; a copy of the book to build
+    make_live    `make live` started and stopped as a reader does; live_page drives Live Code in a page
+    page_weight  what a first visit to a page downloads; baseline and stopwatch time chapters and steps
 
 This file imports nothing heavy, so that each command loads only what it uses: the live server no Sphinx, a build
 no jupyter_server.

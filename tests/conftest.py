@@ -80,7 +80,7 @@ def run(shared, reader):
     def chapter_run(chapter):
         def execute(path):
             folder = shared / f"run-{chapter}"
-            folder.mkdir()
+            folder.mkdir(exist_ok=True)  # left by a worker whose run failed (a stale notebook, say)
             nbformat.write(independent_run(chapter, reader, folder), path)
 
         return nbformat.read(once(shared, f"run-{chapter}.ipynb", execute), as_version=4)
