@@ -1,6 +1,7 @@
 // The page's connection to its kernel: the first one, Reconnect, Restart, and noticing when the kernel goes away.
 import { confirmLoss, say } from "./bar.js";
-import { STOPPED, diagnose, newServer, own, readSettings, startSession, starting } from "./kernel.js";
+import { STOPPED, diagnose, newServer, startSession, starting } from "./kernel.js";
+import { own, readSettings } from "./page.js";
 import * as queue from "./queue.js";
 import { apply, page, pump } from "./runner.js";
 import { READY } from "./words.js";
