@@ -21,9 +21,10 @@ export async function connect(server) {
     let settings;
     try {
       settings = await readSettings(); // `make live` started again answers with a new port and token
-    } catch {
+    } catch (error) {
       apply(queue.lost(page.state));
-      return say("The book's server is not answering: start `make live` again, then press Reconnect.", "error");
+      return say(error.refused ? `Live code: ${error.message}. Open it, then press Reconnect.`
+        : "The book's server is not answering: start `make live` again, then press Reconnect.", "error");
     }
     say(starting(local));
     server = newServer(settings);

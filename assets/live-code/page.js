@@ -9,7 +9,9 @@ export const root = document.documentElement.dataset.content_root ?? "";
 const randomId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16)).join("");
 // A path of its own gives each page, even two tabs of one chapter, its own kernel.
 export const path = `${DOCUMENTATION_OPTIONS.pagename}-${randomId().slice(0, 8)}.ipynb`;
-export const readSettings = () => fetch(`${root}_static/live-code.json`, { cache: "no-store" }).then((r) => r.json());
+// `make live` refuses a browser that has not opened the address it printed, and says why in plain text.
+export const readSettings = () => fetch(`${root}_static/live-code.json`, { cache: "no-store" })
+  .then(async (r) => (r.ok ? r.json() : Promise.reject(Object.assign(new Error(await r.text()), { refused: true }))));
 
 // The local kernel server's session of this page, shut down when the page goes away.
 let owned = null;

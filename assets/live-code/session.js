@@ -49,7 +49,8 @@ async function begin() {
 export function start() {
   return begin().catch((error) => {
     makeBar(actions);
-    say(`Live code could not start: ${error.message}. Reload the page to try again.`, "error");
+    say(error.refused ? `Live code: ${error.message}. Open it, then reload this page.`
+      : `Live code could not start: ${error.message}. Reload the page to try again.`, "error");
     console.error(error);
   });
 }
