@@ -1,8 +1,8 @@
 """Math typeset to SVG at build time (`html_math_renderer: svg` in _config.yml): readers download no MathJax.
 
 MathJax runs in Node, one process per build: TeX in, SVG out, with MathML for screen readers (the SVG is
-aria-hidden). Undefined macros fail like other TeX errors instead of showing in red; each formula carries its own
-glyphs. math.css, the CSS that the SVG needs, goes only on pages with math.
+aria-hidden). Undefined macros fail like other TeX errors instead of showing in red. Each page carries the glyphs its
+formulas use, once each. math.css, the CSS that the SVG needs, goes only on pages with math.
 """
 
 import functools
