@@ -6,6 +6,7 @@ The tests assert facts on real executed outputs, so they never re-implement a ch
 import ast
 import json
 import socket
+import time
 from urllib.parse import urlsplit
 
 import jupytext
@@ -30,7 +31,7 @@ from booktools.make_book import executed as executed
 from booktools.make_book import make as make
 from booktools.make_book import output as output
 from booktools.make_live import LiveServer as LiveServer
-from booktools.notebooks import chapter_code, reader_code_cell
+from booktools.notebook_cells import chapter_code, reader_code_cell
 from booktools.page_weight import page_weight as page_weight
 
 CHAPTERS = toc.chapters()
@@ -45,6 +46,18 @@ PAGES = [
 ]
 BUILT = ROOT / "_build" / "jupyter_execute" / "chapters"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+def until(condition, what, seconds=30, wait=time.sleep):
+    """condition()'s first true value, asked every 0.1 s for up to `seconds` (a busy machine is slow, not broken), or a
+    failure that says what did not happen. A test with a browser page waits with the page's wait_for_timeout (in
+    milliseconds: `wait=lambda s: page.wait_for_timeout(1000 * s)`), so that the page's handlers run meanwhile."""
+    deadline = time.monotonic() + seconds
+    while not (found := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} within {seconds} s")
+        wait(0.1)
+    return found
 
 
 def once(shared, name, make_it):

@@ -10,15 +10,8 @@ import pytest
 import torch
 
 from book import CHAPTERS, HTML, ROOT, code_cells, errors, page, run_in, tags, words
-from booktools.notebooks import (
-    SOLUTION_TITLE,
-    VERSIONS_CELL,
-    chapter_code,
-    notebook_text,
-    reader_code_cell,
-    reader_notebook,
-    with_notebooks,
-)
+from booktools.notebook_cells import SOLUTION_TITLE, VERSIONS_CELL, chapter_code, notebook_text, reader_code_cell
+from booktools.notebooks import reader_notebook, with_notebooks
 
 # What Colab would show raw, or could not run.
 MYST = re.compile(r"myst_nb|glue\(|\{glue|```\{|\{\w[\w:-]*\}`")
