@@ -7,7 +7,10 @@ the notebook runs on. Exercise solutions, hidden behind a toggle on the site, op
 whose metadata sets `jupyter.source_hidden` (nbformat's field), Colab one marked `cellView: form` whose first line
 is a `# @title`. A cell that fails on purpose (tagged raises-exception, a tag Colab and JupyterLab do not know: their
 Run all stops at the first error) runs inside a `try` that shows the error as IPython would and lets Run all go on.
-A page with no code for the reader (the opening page) gets no notebook.
+A page with no code for the reader (the opening page) gets no notebook. An exercise's checks (a cell tagged check, not
+shown on the page, where the Check button runs them) come after the reader's answer cell, folded, with the checking
+helper (booktools/checking.py) copied in where the chapter imports it: with the answers untouched, each says "Not
+answered yet" and Run all goes on.
 """
 
 import json
@@ -20,7 +23,7 @@ import nbformat
 import yaml
 from myst_nb.core.variables import format_plain_text
 
-from booktools import ROOT, toc
+from booktools import ROOT, checking, toc
 
 # myst-nb writes each chapter's glued outputs here on every build, from its cache or not.
 GLUE = ROOT / "_build" / "jupyter_execute" / "chapters"
@@ -53,15 +56,23 @@ try:
 {code}
 except Exception:
     get_ipython().showtraceback()"""
+# The cells of an exercise that the notebook keeps although the page does not show them (booktools.exercises).
+CHECK, CHECK_HELPER = "check", "check-helper"
+# How a chapter imports the checking helper, and the title of the notebook's cell that holds it instead.
+HELPER_IMPORT = "from booktools.checking import check"
+HELPER_TITLE = "# @title The helper the checks use: run it, no need to read it"
+CHECK_TITLE = "# @title Check your answer"
 
 
 def reader_cells(chapter):
-    """The code cells a reader sees: all but the glue-only ones (tagged remove-cell)."""
-    return [
-        cell
-        for cell in chapter.cells
-        if cell.cell_type == "code" and "remove-cell" not in cell.metadata.get("tags", [])
-    ]
+    """The code cells a reader runs: all but the glue-only ones."""
+    return [cell for cell in chapter.cells if cell.cell_type == "code" and not glue_only(cell)]
+
+
+def glue_only(cell):
+    """A cell that only glues values for the prose (tagged remove-cell, and not an exercise's checks)."""
+    tags = cell.metadata.get("tags", [])
+    return "remove-cell" in tags and not {CHECK, CHECK_HELPER} & set(tags)
 
 
 def reader_notebook(source):
@@ -73,7 +84,7 @@ def reader_notebook(source):
     for i, cell in enumerate(chapter.cells):
         where = f"chapters/{name}.md, cell {i}"
         if cell.cell_type == "code":
-            if "remove-cell" in cell.metadata.get("tags", []):
+            if glue_only(cell):
                 continue  # the glue-only cells: they import myst_nb, which Colab does not have
             if "myst_nb" in cell.source or "glue(" in cell.source:
                 raise ValueError(f"{where}: a cell that glues must be tagged remove-cell:\n{cell.source}")
@@ -94,9 +105,15 @@ def reader_notebook(source):
 
 def reader_code_cell(cell):
     """A chapter's code cell as a notebook cell: one that fails on purpose inside a `try`; a solution (tagged
-    hide-cell) folded in JupyterLab and in Colab."""
+    hide-cell) and an exercise's checks folded in JupyterLab and in Colab, the checking helper written in."""
     tags = cell.metadata.get("tags", [])
     source = cell.source
+    if CHECK_HELPER in tags:
+        if source != HELPER_IMPORT:
+            raise ValueError(f"a cell tagged {CHECK_HELPER} holds `{HELPER_IMPORT}` alone, not:\n{source}")
+        return folded(cell, f"{HELPER_TITLE}\n{Path(checking.__file__).read_text()}")
+    if CHECK in tags:
+        return folded(cell, f"{CHECK_TITLE}\n{source}")
     if "raises-exception" in tags:
         if re.search(r"^\s*[%!]", source, re.MULTILINE):
             raise ValueError(
@@ -105,14 +122,21 @@ def reader_code_cell(cell):
         source = FAILS_ON_PURPOSE.format(code=textwrap.indent(source, "    "))
     if "hide-cell" not in tags:
         return nbformat.v4.new_code_cell(source, metadata=cell.metadata)
-    folded = {**cell.metadata, "jupyter": {"source_hidden": True}, "cellView": "form"}
-    return nbformat.v4.new_code_cell(f"{SOLUTION_TITLE}\n{source}", metadata=folded)
+    return folded(cell, f"{SOLUTION_TITLE}\n{source}")
+
+
+def folded(cell, source):
+    """A cell that opens folded, in JupyterLab and in Colab (source's first line is its # @title)."""
+    metadata = {**cell.metadata, "jupyter": {"source_hidden": True}, "cellView": "form"}
+    return nbformat.v4.new_code_cell(source, metadata=metadata)
 
 
 def chapter_code(source):
-    """The chapter's own code in a notebook cell's source: without a solution's title or the `try` around a cell
-    that fails on purpose."""
-    source = source.removeprefix(f"{SOLUTION_TITLE}\n")
+    """The chapter's own code in a notebook cell's source: without a solution's or a check's title, the `try` around
+    a cell that fails on purpose, or the helper written in for its import."""
+    if source.startswith(f"{HELPER_TITLE}\n"):
+        return HELPER_IMPORT
+    source = source.removeprefix(f"{SOLUTION_TITLE}\n").removeprefix(f"{CHECK_TITLE}\n")
     before, after = FAILS_ON_PURPOSE.split("{code}")
     if source.startswith(before) and source.endswith(after):
         return textwrap.dedent(source.removeprefix(before).removesuffix(after))
@@ -163,6 +187,12 @@ def header(name, chapter):
         lines.append(
             "The solutions to the exercises are folded: unfold one to read it. Folded or not, it runs "
             "with the other cells."
+        )
+    if any(CHECK in cell.metadata.get("tags", []) for cell in cells):
+        lines.append(
+            "Each exercise has a cell for your answer: replace each `...` with yours and run it. The folded cell "
+            "under it checks your answer and says, part by part, whether it holds; until you answer, it says "
+            "*Not answered yet*."
         )
     failing = sum("raises-exception" in cell.metadata.get("tags", []) for cell in cells)
     if failing:

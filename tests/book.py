@@ -30,7 +30,7 @@ from booktools.make_book import executed as executed
 from booktools.make_book import make as make
 from booktools.make_book import output as output
 from booktools.make_live import LiveServer as LiveServer
-from booktools.notebooks import chapter_code, reader_code_cell
+from booktools.notebooks import chapter_code, glue_only, reader_code_cell
 from booktools.page_weight import page_weight as page_weight
 
 CHAPTERS = toc.chapters()
@@ -97,7 +97,7 @@ def independent_run(chapter, kernel_specs, folder):
     reader = nbformat.read(committed, as_version=4) if committed.exists() else nbformat.v4.new_notebook()
     cells, position = [nbformat.v4.new_code_cell(GLUE_STAND_IN, metadata={"tags": ["remove-cell"]})], 0
     for source_cell in jupytext.read(ROOT / "chapters" / f"{chapter}.md").cells:
-        if "remove-cell" in source_cell.metadata.get("tags", []):
+        if glue_only(source_cell):
             cells.append(nbformat.v4.new_code_cell(source_cell.source, metadata=source_cell.metadata))
         elif source_cell.cell_type == "code":
             found = next(
