@@ -129,14 +129,18 @@ def starting_point_problems(text, built):
 def run_with_solutions(chapters, config):
     """Run each chapter with its solutions pasted, side by side; {docname: (line, problem)} of the first exercise
     whose checks did not pass, and a marker written for each chapter whose checks all passed."""
+    from sphinx.util import logging
+
     from booktools.execution import execute
 
+    logger = logging.getLogger(__name__)
     if not chapters:
         return {}
     problems = {}
     with concurrent.futures.ThreadPoolExecutor(min(len(chapters), os.cpu_count() or 1)) as pool:
         running = {}
         for docname, (path, built, _marker) in chapters.items():
+            logger.info("Checking its exercises with the solutions pasted", location=docname)
             pasted = with_solutions_pasted(built)
             running[docname] = (pool.submit(execute, pasted, path, config), pasted)
         for docname, (future, pasted) in running.items():
