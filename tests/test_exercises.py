@@ -79,6 +79,7 @@ def test_the_build_names_the_exercise_whose_checks_cannot_fail_or_fail_the_solut
         log = output(build)
         assert build.returncode != 0, log[-3000:]
         assert untouched in log and on_solution in log, log[-3000:]
+        assert log.count("WARNING:") == 2, log[-3000:]  # those two alone
         assert "exercise-fails-on-solution.md:" + str(lines["exercise-fails-on-solution"][0]) not in log
         # The good chapter's checks ran with its solutions once; on the rebuild its code is unchanged: not again.
         checked = "exercise-good.md: Checking its exercises with the solutions pasted" in log
