@@ -189,6 +189,17 @@ def check(code_cell, **names):
     return eval(compile(ast.Expression(condition), "assert", "eval"), {"abs": abs}, names)
 
 
+def assigned(code_cell, name, **names):
+    """The value a cell assigns to name, its expression evaluated with the given names bound: what does a solution
+    that binds an exercise's answer give for given inputs?"""
+    value = next(
+        node.value
+        for node in ast.walk(ast.parse(code_cell.source))
+        if isinstance(node, ast.Assign) and [ast.unparse(target) for target in node.targets] == [name]
+    )
+    return eval(compile(ast.Expression(value), name, "eval"), {}, names)
+
+
 def figures(code_cell):
     return [o.data["image/png"] for o in code_cell.outputs if "image/png" in o.get("data", {})]
 
