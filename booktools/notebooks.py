@@ -7,10 +7,8 @@ the notebook runs on. Exercise solutions, hidden behind a toggle on the site, op
 whose metadata sets `jupyter.source_hidden` (nbformat's field), Colab one marked `cellView: form` whose first line
 is a `# @title`. A cell that fails on purpose (tagged raises-exception, a tag Colab and JupyterLab do not know: their
 Run all stops at the first error) runs inside a `try` that shows the error as IPython would and lets Run all go on.
-A page with no code for the reader (the opening page) gets no notebook. An exercise's checks (a cell tagged check, not
-shown on the page, where the Check button runs them) come after the reader's answer cell, folded, with the checking
-helper (booktools/checking.py) copied in where the chapter imports it: with the answers untouched, each says "Not
-answered yet" and Run all goes on.
+A page with no code for the reader (the opening page) gets no notebook. An exercise's checks (not on the page) follow
+its answer cell, folded, and the checking helper is copied in where the chapter imports it (Colab has no booktools).
 """
 
 import json
@@ -56,12 +54,13 @@ try:
 {code}
 except Exception:
     get_ipython().showtraceback()"""
-# The cells of an exercise that the notebook keeps although the page does not show them (booktools.exercises).
-CHECK, CHECK_HELPER = "check", "check-helper"
-# How a chapter imports the checking helper, and the title of the notebook's cell that holds it instead.
-HELPER_IMPORT = "from booktools.checking import check"
-HELPER_TITLE = "# @title The helper the checks use: run it, no need to read it"
-CHECK_TITLE = "# @title Check your answer"
+# An exercise's cells that the notebook keeps though the page hides them; how a chapter imports the helper.
+CHECK, CHECK_HELPER, HELPER_IMPORT = "check", "check-helper", "from booktools.checking import check"
+HELPER_TITLE, CHECK_TITLE = "# @title The checks' helper: run it, no need to read it", "# @title Check your answer"
+EXERCISES_NOTE = (
+    "Each exercise has a cell for your answer: replace each `...` with yours and run it. The folded cell under it "
+    "checks your answer and says, part by part, whether it holds; until you answer, it says *Not answered yet*."
+)
 
 
 def reader_cells(chapter):
@@ -71,8 +70,7 @@ def reader_cells(chapter):
 
 def glue_only(cell):
     """A cell that only glues values for the prose (tagged remove-cell, and not an exercise's checks)."""
-    tags = cell.metadata.get("tags", [])
-    return "remove-cell" in tags and not {CHECK, CHECK_HELPER} & set(tags)
+    return "remove-cell" in cell.metadata.get("tags", []) and not {CHECK, CHECK_HELPER} & set(cell.metadata.tags)
 
 
 def reader_notebook(source):
@@ -127,8 +125,8 @@ def reader_code_cell(cell):
 
 def folded(cell, source):
     """A cell that opens folded, in JupyterLab and in Colab (source's first line is its # @title)."""
-    metadata = {**cell.metadata, "jupyter": {"source_hidden": True}, "cellView": "form"}
-    return nbformat.v4.new_code_cell(source, metadata=metadata)
+    folding = {"jupyter": {"source_hidden": True}, "cellView": "form"}
+    return nbformat.v4.new_code_cell(source, metadata={**cell.metadata, **folding})
 
 
 def chapter_code(source):
@@ -189,11 +187,7 @@ def header(name, chapter):
             "with the other cells."
         )
     if any(CHECK in cell.metadata.get("tags", []) for cell in cells):
-        lines.append(
-            "Each exercise has a cell for your answer: replace each `...` with yours and run it. The folded cell "
-            "under it checks your answer and says, part by part, whether it holds; until you answer, it says "
-            "*Not answered yet*."
-        )
+        lines.append(EXERCISES_NOTE)
     failing = sum("raises-exception" in cell.metadata.get("tags", []) for cell in cells)
     if failing:
         which = "One cell fails" if failing == 1 else f"{failing} cells fail"
