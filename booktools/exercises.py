@@ -15,10 +15,9 @@ import os
 from pathlib import Path
 
 from booktools import checking
-from booktools.notebooks import CHECK
 
-ANSWER = "answer"
-SOLUTION = "hide-cell"
+# The tags of an exercise's cells (booktools.notebooks keeps the checks and the helper in the notebooks).
+ANSWER, CHECK, CHECK_HELPER, SOLUTION = "answer", "check", "check-helper", "hide-cell"
 
 
 def setup(app):

@@ -22,6 +22,7 @@ import yaml
 from myst_nb.core.variables import format_plain_text
 
 from booktools import ROOT, checking, toc
+from booktools.exercises import CHECK, CHECK_HELPER
 
 # myst-nb writes each chapter's glued outputs here on every build, from its cache or not.
 GLUE = ROOT / "_build" / "jupyter_execute" / "chapters"
@@ -54,8 +55,7 @@ try:
 {code}
 except Exception:
     get_ipython().showtraceback()"""
-# An exercise's cells that the notebook keeps though the page hides them; how a chapter imports the helper.
-CHECK, CHECK_HELPER, HELPER_IMPORT = "check", "check-helper", "from booktools.checking import check"
+HELPER_IMPORT = "from booktools.checking import check"  # how a chapter imports the checks' helper
 HELPER_TITLE, CHECK_TITLE = "# @title The checks' helper: run it, no need to read it", "# @title Check your answer"
 EXERCISES_NOTE = (
     "Each exercise has a cell for your answer: replace each `...` with yours and run it. The folded cell under it "

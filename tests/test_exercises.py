@@ -11,8 +11,8 @@ import pytest
 
 from book import CHAPTERS, ROOT, code_cells, make, output, run_in, tags, text
 from booktools import checking
-from booktools.exercises import exercises
-from booktools.notebooks import CHECK, chapter_code
+from booktools.exercises import CHECK, exercises
+from booktools.notebooks import chapter_code
 from test_execution import FIXTURES, book_with
 
 WITH_EXERCISES = [

@@ -10,9 +10,8 @@ import pytest
 import torch
 
 from book import CHAPTERS, HTML, ROOT, code_cells, errors, page, run_in, tags, words
+from booktools.exercises import CHECK, CHECK_HELPER
 from booktools.notebooks import (
-    CHECK,
-    CHECK_HELPER,
     SOLUTION_TITLE,
     VERSIONS_CELL,
     chapter_code,
