@@ -7,7 +7,8 @@ the notebook runs on. Exercise solutions, hidden behind a toggle on the site, op
 whose metadata sets `jupyter.source_hidden` (nbformat's field), Colab one marked `cellView: form` whose first line
 is a `# @title`. A cell that fails on purpose (tagged raises-exception, a tag Colab and JupyterLab do not know: their
 Run all stops at the first error) runs inside a `try` that shows the error as IPython would and lets Run all go on.
-A page with no code for the reader (the opening page) gets no notebook.
+A page with no code for the reader (the opening page) gets no notebook. An exercise's checks (not on the page) follow
+its answer cell, folded, and the checking helper is copied in where the chapter imports it (Colab has no booktools).
 """
 
 import json
@@ -20,7 +21,8 @@ import yaml
 from myst_nb.core.variables import format_plain_text
 
 from booktools import ROOT, toc
-from booktools.notebook_cells import VERSIONS_CELL, notebook_text, reader_cells, reader_code_cell
+from booktools.exercises import CHECK
+from booktools.notebook_cells import VERSIONS_CELL, glue_only, notebook_text, reader_cells, reader_code_cell
 
 # myst-nb writes each chapter's glued outputs here on every build, from its cache or not.
 GLUE = ROOT / "_build" / "jupyter_execute" / "chapters"
@@ -34,6 +36,12 @@ GIVEN = re.compile(r"\{given\}`([^`]*)`")
 UNKNOWN_MYST = re.compile(r"\{[\w:.-]+\}`|^(```+|:::+)\s*\{|^\([^)\s]+\)=\s*$|^%", re.MULTILINE)
 
 
+EXERCISES_NOTE = (
+    "Each exercise has a cell for your answer: replace each `...` with yours and run it. The folded cell under it "
+    "checks your answer and says, part by part, whether it holds; until you answer, it says *Not answered yet*."
+)
+
+
 def reader_notebook(source):
     """The notebook a reader opens in Colab or Binder: the chapter without MyST, glue or myst_nb."""
     chapter = jupytext.read(source)
@@ -43,7 +51,7 @@ def reader_notebook(source):
     for i, cell in enumerate(chapter.cells):
         where = f"chapters/{name}.md, cell {i}"
         if cell.cell_type == "code":
-            if "remove-cell" in cell.metadata.get("tags", []):
+            if glue_only(cell):
                 continue  # the glue-only cells: they import myst_nb, which Colab does not have
             if "myst_nb" in cell.source or "glue(" in cell.source:
                 raise ValueError(f"{where}: a cell that glues must be tagged remove-cell:\n{cell.source}")
@@ -107,6 +115,8 @@ def header(name, chapter):
             "The solutions to the exercises are folded: unfold one to read it. Folded or not, it runs "
             "with the other cells."
         )
+    if any(CHECK in cell.metadata.get("tags", []) for cell in cells):
+        lines.append(EXERCISES_NOTE)
     failing = sum("raises-exception" in cell.metadata.get("tags", []) for cell in cells)
     if failing:
         which = "One cell fails" if failing == 1 else f"{failing} cells fail"

@@ -31,7 +31,7 @@ from booktools.make_book import executed as executed
 from booktools.make_book import make as make
 from booktools.make_book import output as output
 from booktools.make_live import LiveServer as LiveServer
-from booktools.notebook_cells import chapter_code, reader_code_cell
+from booktools.notebook_cells import chapter_code, glue_only, reader_code_cell
 from booktools.page_weight import page_weight as page_weight
 
 CHAPTERS = toc.chapters()
@@ -110,7 +110,7 @@ def independent_run(chapter, kernel_specs, folder):
     reader = nbformat.read(committed, as_version=4) if committed.exists() else nbformat.v4.new_notebook()
     cells, position = [nbformat.v4.new_code_cell(GLUE_STAND_IN, metadata={"tags": ["remove-cell"]})], 0
     for source_cell in jupytext.read(ROOT / "chapters" / f"{chapter}.md").cells:
-        if "remove-cell" in source_cell.metadata.get("tags", []):
+        if glue_only(source_cell):
             cells.append(nbformat.v4.new_code_cell(source_cell.source, metadata=source_cell.metadata))
         elif source_cell.cell_type == "code":
             found = next(
@@ -200,6 +200,17 @@ def check(code_cell, **names):
     solution's check accept a given answer?"""
     condition = next(node.test for node in ast.walk(ast.parse(code_cell.source)) if isinstance(node, ast.Assert))
     return eval(compile(ast.Expression(condition), "assert", "eval"), {"abs": abs}, names)
+
+
+def assigned(code_cell, name, **names):
+    """The value a cell assigns to name, its expression evaluated with the given names bound: what does a solution
+    that binds an exercise's answer give for given inputs?"""
+    value = next(
+        node.value
+        for node in ast.walk(ast.parse(code_cell.source))
+        if isinstance(node, ast.Assign) and [ast.unparse(target) for target in node.targets] == [name]
+    )
+    return eval(compile(ast.Expression(value), name, "eval"), {}, names)
 
 
 def figures(code_cell):
