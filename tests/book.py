@@ -18,21 +18,7 @@ from filelock import FileLock
 from jupyter_client import KernelManager
 
 from booktools import ROOT, toc
-
-# The helpers the benchmark measures with, the same the tests use; imported here for the test files.
-from booktools.live_page import WAIT as WAIT
-from booktools.live_page import kernel_output as kernel_output
-from booktools.live_page import live_cell as live_cell
-from booktools.live_page import press_live_code as press_live_code
-from booktools.live_page import run_button as run_button
-from booktools.live_page import start_live_code as start_live_code
-from booktools.make_book import copy_of_book as copy_of_book
-from booktools.make_book import executed as executed
-from booktools.make_book import make as make
-from booktools.make_book import output as output
-from booktools.make_live import LiveServer as LiveServer
 from booktools.notebook_cells import chapter_code, glue_only, reader_code_cell
-from booktools.page_weight import page_weight as page_weight
 
 CHAPTERS = toc.chapters()
 HTML = ROOT / "_build" / "html" / "chapters"

@@ -9,9 +9,10 @@ import jupytext
 import nbformat
 import pytest
 
-from book import CHAPTERS, ROOT, code_cells, make, output, run_in, tags, text
+from book import CHAPTERS, ROOT, code_cells, run_in, tags, text
 from booktools import checking
 from booktools.exercises import CHECK, exercises
+from booktools.make_book import make, output
 from booktools.notebook_cells import chapter_code
 from test_execution import FIXTURES, book_with
 

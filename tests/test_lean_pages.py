@@ -13,23 +13,10 @@ import yaml
 from PIL import Image, ImageDraw
 from sphinx.errors import ExtensionError
 
-from book import (
-    CHAPTERS,
-    PAGES,
-    WAIT,
-    copy_of_book,
-    executed,
-    kernel_output,
-    live_cell,
-    make,
-    once,
-    output,
-    page,
-    run_button,
-    start_live_code,
-    toggle_sidebar,
-)
+from book import CHAPTERS, PAGES, once, page, toggle_sidebar
 from booktools import theme_templates
+from booktools.live_page import WAIT, kernel_output, live_cell, run_button, start_live_code
+from booktools.make_book import copy_of_book, executed, make, output
 from booktools.static_host import serving
 
 

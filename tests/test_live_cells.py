@@ -11,7 +11,9 @@ import signal
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from book import LiveServer, kernel_output, live_cell, record_status, run_button, start_live_code, watch
+from book import record_status, watch
+from booktools.live_page import kernel_output, live_cell, run_button, start_live_code
+from booktools.make_live import LiveServer
 
 AUTOGRAD = "chapters/01-autograd.html"
 TRAINING = "chapters/04-training-loop.html"

@@ -5,7 +5,8 @@ import json
 
 from playwright.sync_api import expect
 
-from book import kernel_output, live_cell, press_live_code, record_status, run_button, start_live_code, until, watch
+from book import record_status, until, watch
+from booktools.live_page import kernel_output, live_cell, press_live_code, run_button, start_live_code
 
 AUTOGRAD = "chapters/01-autograd.html"
 

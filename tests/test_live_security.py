@@ -15,9 +15,11 @@ import pytest
 from jupyter_core.paths import jupyter_runtime_dir
 from playwright.sync_api import expect
 
-from book import LiveServer, press_live_code, until
+from book import until
 from booktools.kernel_server import PageKernels
+from booktools.live_page import press_live_code
 from booktools.live_server import free_port
+from booktools.make_live import LiveServer
 from booktools.static_host import serving
 
 AUTOGRAD = "chapters/01-autograd.html"

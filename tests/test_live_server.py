@@ -18,9 +18,11 @@ import pytest
 from jupyter_client import BlockingKernelClient
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 
-from book import HTML, ROOT, LiveServer, port_open, start_live_code, until
+from book import HTML, ROOT, port_open, until
 from booktools.kernel_server import PageKernels
+from booktools.live_page import start_live_code
 from booktools.live_server import free_port, relay
+from booktools.make_live import LiveServer
 from booktools.static_host import serving
 
 AUTOGRAD = "chapters/01-autograd.html"

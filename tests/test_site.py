@@ -16,17 +16,16 @@ from book import (
     ROOT,
     SIDEBAR_DIALOG_BELOW,
     VISIBLE,
-    WAIT,
     assert_nothing_serious,
     page,
-    page_weight,
-    press_live_code,
     record_status,
     toggle_sidebar,
     until,
     watch,
 )
 from booktools.browser import launch
+from booktools.live_page import WAIT, press_live_code
+from booktools.page_weight import page_weight
 
 REPOSITORY = urlsplit(CONFIG["repository"]["url"]).path.strip("/")  # org/name
 BRANCH = CONFIG["repository"]["branch"]
