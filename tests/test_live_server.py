@@ -58,8 +58,11 @@ def states(live):
 
 @pytest.fixture(scope="module")
 def kernel(live):
-    """A running kernel, started with the token as a book page starts one."""
-    return live.api("api/kernels", method="POST")["id"]
+    """A running kernel, started with the token as a book page starts one; stopped after the module's tests, or the
+    next setup of this fixture on the same server (pytest-xdist's worksteal runs a module in parts) got a 409."""
+    kernel = live.api("api/kernels", method="POST")["id"]
+    yield kernel
+    live.api(f"api/kernels/{kernel}", method="DELETE")
 
 
 def listening(process, children=True):

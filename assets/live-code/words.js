@@ -111,7 +111,7 @@ const SERVER = {
   restarting: "The kernel server stopped, and `make live` is starting a new one: the kernel and what the cells made " +
     "are gone. Reconnect then starts a new kernel.",
   refused: "`make live` was started again: open the address it printed, then press Reconnect.",
-  silent: "The kernel server is not answering, and neither is `make live`: it has stopped. Start it again, then " +
+  silent: "Neither the kernel server nor the book's site answers: `make live` has stopped. Start it again, then " +
     "press Reconnect.",
   binder: "The Binder server has gone away (Binder stops a server that sits idle for about ten minutes). Reconnect " +
     "starts a new one.",

@@ -37,7 +37,7 @@ test("a kernel that went away is reported with what is known, never a guess", ()
   assert.match(words.gone({ server: "silent", site: "new" }), /^The kernel server stopped, and `make live` started a new/);
   assert.match(words.gone({ server: "silent", site: "restarting" }), /`make live` is starting a new one/);
   assert.match(words.gone({ server: "silent", site: "same" }), /not answering, though `make live` still runs/);
-  assert.match(words.gone({ server: "silent", site: "silent" }), /neither is `make live`: it has stopped/);
+  assert.match(words.gone({ server: "silent", site: "silent" }), /^Neither the kernel server nor the book's site answers: `make live` has stopped/);
   assert.match(words.gone({ server: "silent", site: "refused" }), /`make live` was started again: open the address/);
   assert.match(words.gone({ server: "silent", site: "binder" }), /^The Binder server has gone away/);
   const said = ["autorestarting", "dead", undefined].flatMap((status) => ["listed", "unlisted", "silent"].flatMap(
