@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from book import LiveServer, kernel_output, live_cell, run_button, start_live_code
 from booktools.live_server import free_port
-from test_live_cells import AUTOGRAD, index, lines, open_live, settled, status
+from test_live_cells import AUTOGRAD, index, lines, open_live, running, said, settled, status
 
 GRACE = 2  # seconds: this server's PageKernels.orphan_grace
 
@@ -137,3 +137,52 @@ def test_a_page_not_yet_live_keeps_its_warm_kernel_past_the_grace_period(faulty,
     start_live_code(page)
     assert {page.evaluate("thebe.session.kernel.id")} == warm
 
+
+def type_into(page, cell, source):
+    """Replace a cell's code, as a reader types it."""
+    cell.locator(".CodeMirror").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(source)
+
+
+def test_a_flood_of_output_is_cut_and_all_of_it_opens_in_a_new_tab(faulty, page):
+    book = open_live(page, f"{faulty.url}/{AUTOGRAD}")
+    last = page.locator("div.cell:not(.tag_hide-cell)").last  # below the cells run_product runs
+    type_into(page, last, "for i in range(200_000):\n    print(i)")
+    page.keyboard.press("Shift+Enter")
+    settled(page)
+    output = kernel_output(last)
+    shown = lines(output.locator("pre").inner_text())
+    assert shown[:2] == ["0", "1"] and shown[-1] == "199999"
+    assert "… 199,850 lines not shown …" in shown
+    assert output.evaluate("o => o.getBoundingClientRect().height") < 5_000  # pixels: not millions
+    with page.context.expect_page() as opened:
+        output.get_by_role("button", name="Open all 200,000 lines in a new tab").click()
+    whole = opened.value
+    try:
+        whole.wait_for_load_state()
+        assert whole.locator("body").inner_text().split() == [str(i) for i in range(200_000)]
+    finally:
+        whole.close()
+    run_product(page, book)
+
+
+def test_a_frozen_kernel_is_said_to_be_not_answering_until_it_answers_again(faulty, page):
+    open_live(page, f"{faulty.url}/{AUTOGRAD}")
+    first = page.locator("div.cell").first  # no cell above it runs first
+    type_into(page, first, "import time\nfor _ in range(60):\n    time.sleep(0.1)\nprint('woke')")
+    page.keyboard.press("Shift+Enter")
+    running(page, first)
+    process, _ = faulty.kernel_process(page.evaluate("thebe.session.kernel.id"))
+    process.suspend()  # frozen mid-cell, as SIGSTOP leaves it
+    try:
+        expect(status(page)).to_contain_text("The kernel is not answering", timeout=60_000)
+        expect(page.get_by_role("button", name="Stop")).to_be_visible()
+        expect(page.get_by_role("button", name="Restart")).to_be_enabled()
+    finally:
+        process.resume()
+    settled(page)
+    expect(kernel_output(first)).to_have_text("woke")
+    texts = said(page)
+    silent = next(i for i, text in enumerate(texts) if text.startswith("The kernel is not answering"))
+    assert texts[silent + 1 :] == ["Running cell 1…", "Cell 1 ran."]  # back to running once it answered
