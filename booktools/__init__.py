@@ -19,7 +19,8 @@ Commands (the Makefile calls them):
     python -m booktools.notebooks     the Colab/Binder notebook beside each chapter (make notebooks)
     python -m booktools.live_server   the built book with a private local kernel (make live): live_site serves the
                                       site and hands the token to a browser that opened the printed address;
-                                      kernel_server is the jupyter server it starts
+                                      kernel_server is the jupyter server it starts, kernel_access who may
+                                      use it
     python -m booktools.static_host   the built site as a static host serves it (make serve; the tests, Lighthouse)
     python -m booktools.browser       Chromium and its headless shell, where missing (make browsers)
     python -m booktools.benchmark     speed and weight (make benchmark): benchmark_builds, benchmark_reading,

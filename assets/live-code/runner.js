@@ -2,6 +2,7 @@
 // and shows its state on the cells, the bar and the status line.
 import { say, showActions } from "./bar.js";
 import { closedSolutions, elements, expectsError, outputs, show } from "./cells.js";
+import { SILENCE_MS, watchSilence } from "./heartbeat.js";
 import * as queue from "./queue.js";
 import * as words from "./words.js";
 
@@ -69,7 +70,13 @@ async function execute(start) {
   cell.note = "";
   render();
   say(words.running(start, again));
-  const result = await cell.thebe.execute(source).catch(() => null);
+  // Said only while this run is what the page waits for (not after a Stop, say).
+  const current = () => page.state.running?.id === start.id && page.state.generation === start.generation;
+  const unwatch = watchSilence(page.session.kernel, {
+    silent: () => current() && say(words.silent(start, SILENCE_MS / 1000), "error"),
+    answered: () => current() && say(words.running(start, again)),
+  });
+  const result = await cell.thebe.execute(source).catch(() => null).finally(unwatch);
   const answer = outcome(cell, result);
   const changed = again && answer === "ok" && outputs(cell) !== cell.last.outputs;
   if (changed) cell.note = "output differs from its last run: this run started from the state that run left";

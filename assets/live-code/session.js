@@ -3,6 +3,7 @@ import { makeBar, say } from "./bar.js";
 import { nameEditors, prepareCells, setUpCell } from "./cells.js";
 import { connect, restart, setLocal } from "./connection.js";
 import { binderPhase, options, starting } from "./kernel.js";
+import { cutLongOutputs } from "./outputs.js";
 import { readSettings, root, warming } from "./page.js";
 import { page, render, run, runAll, stop } from "./runner.js";
 
@@ -35,6 +36,7 @@ async function begin() {
     if (page.session === null && binderPhase(message)) say(`Live code: ${binderPhase(message)}`);
   });
   const { server, notebook } = await window.thebe.bootstrap(options(settings));
+  cutLongOutputs(notebook.rendermime);
   const connected = connect(server); // at once: a server that fails early must find someone listening
   document.querySelectorAll("div.cell").forEach((element, i) => page.cells.push(setUpCell(element, notebook.cells[i], i, run)));
   nameEditors();
