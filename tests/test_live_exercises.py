@@ -4,11 +4,14 @@ starting point, a wrong answer and the book's solution pasted, then the count af
 input a reader can give; axe on a checked exercise, light and dark, phone and desktop. Each test has a page of its
 own, closed (with its kernel) when it ends."""
 
+import json
+
 import pytest
 from myst_nb.core.read import read_myst_markdown_notebook
 from playwright.sync_api import expect
 
 from book import ROOT, assert_nothing_serious, keyboard_to, start_live_code, watch
+from book import page as built_page
 from booktools import checking
 from booktools.exercises import exercises
 
@@ -76,6 +79,18 @@ def open_exercises(page, url):
     page.evaluate("localStorage.clear()")
     start_live_code(page)
     expect(button(page, 1)).to_be_visible()
+
+
+def test_the_checks_reach_the_page_only_on_the_click_and_never_with_the_solution(book):
+    for chapter in WITH_EXERCISES:
+        found = chapter_exercises(chapter)
+        written = (book / "html" / "_static" / "checks" / "chapters" / f"{chapter}.json").read_text()
+        assert [each["check"] for each in json.loads(written)["exercises"]] == [checks for _a, checks, _s in found]
+        assert not any(solution in written for _a, _c, solution in found)
+        built = built_page(chapter)
+        assert len(built.select("div.cell.tag_answer")) == len(found)  # the page's answer cells, in the same order
+        lambdas = [line.strip() for _a, checks, _s in found for line in checks.splitlines() if "lambda: [" in line]
+        assert lambdas and not any(line in str(built) for line in lambdas)
 
 
 @pytest.mark.parametrize("chapter", WITH_EXERCISES)
