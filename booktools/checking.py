@@ -8,6 +8,8 @@ Colab/Binder notebook carries a copy of it in a cell (booktools.notebooks), sinc
 PASSED = "Every part holds."
 # The first words when the answer cell still holds its starting point (a `...`).
 NOT_ANSWERED = "Not answered yet"
+# The first words when reading the answer's values raised (a name bound to another type than the checks expect).
+UNREADABLE = "Your answer could not be read"
 
 
 def check(answer, *parts):
@@ -17,6 +19,9 @@ def check(answer, *parts):
         values = answer()
     except NameError as error:
         print(f"{NOT_ANSWERED}: {error}. Run your answer cell, then check again.")
+        return
+    except Exception as error:  # a checked name bound to something else (another type): say so, never stop
+        print(f"{UNREADABLE}: it raised {raised(error)} Check what your answer cell binds, then check again.")
         return
     if any(value is ... for value in values):
         print(f"{NOT_ANSWERED}: replace each ... in your answer cell with your answer, run it, then check again.")
@@ -36,7 +41,12 @@ def part_verdict(test):
             return True
         return "does not hold."
     except Exception as error:  # the reader's answer may be anything: say what broke, never stop the notebook
-        message = str(error).splitlines()[0] if str(error) else ""
-        if len(message) > 120:
-            message = message[:117] + "..."
-        return f"could not be checked, it raised {type(error).__name__}" + (f" ({message})." if message else ".")
+        return f"could not be checked, it raised {raised(error)}"
+
+
+def raised(error):
+    """An error in a sentence's end: its type and the first line of its message, cut short."""
+    message = str(error).splitlines()[0] if str(error) else ""
+    if len(message) > 120:
+        message = message[:117] + "..."
+    return type(error).__name__ + (f" ({message})." if message else ".")

@@ -42,6 +42,12 @@ def test_untouched_deleted_wrong_raising_and_right_answers_each_get_words():
     assert raising.splitlines()[0].startswith("✗ the product: could not be checked, it raised TypeError (can only")
     assert raising.splitlines()[1:] == ["✓ p: holds.", "1 of 2 parts hold."]
     assert "Traceback" not in raising
+    runs = 5  # a checked name bound to another type than the answer's: the checks cannot read it
+    unreadable = said(lambda: [runs[0.1]], ("p", lambda: True, "h"))
+    assert unreadable.startswith(
+        f"{checking.UNREADABLE}: it raised TypeError ('int' object is not subscriptable). Check what "
+    )
+    assert "Traceback" not in unreadable
     product = 42
     assert said(lambda: [product], ("the product", lambda: product == 42, "h")).splitlines()[-1] == checking.PASSED
 

@@ -2,6 +2,7 @@
 import { makeBar, say } from "./bar.js";
 import { nameEditors, prepareCells, setUpCell } from "./cells.js";
 import { connect, restart, setLocal } from "./connection.js";
+import { setUpExercises } from "./exercises.js";
 import { binderPhase, options, starting } from "./kernel.js";
 import { cutLongOutputs } from "./outputs.js";
 import { readSettings, root, warming } from "./page.js";
@@ -45,7 +46,7 @@ async function begin() {
   // Opening or closing a solution changes which cells a Run runs first.
   document.querySelectorAll("div.cell details").forEach((details) => details.addEventListener("toggle", render));
   render();
-  await connected;
+  await Promise.all([connected, setUpExercises().catch((error) => console.error(error))]);
 }
 
 export function start() {

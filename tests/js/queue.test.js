@@ -217,7 +217,7 @@ test("no function changes the state it was given", () => {
   const { state: sent, start } = queue.next(queue.run(ready(), 2, OPEN).state);
   freeze(sent);
   for (const event of [
-    (s) => queue.run(s, 4, OPEN), (s) => queue.runAll(s, OPEN), queue.next, (s) => queue.finished(s, start, "error"),
+    (s) => queue.run(s, 4, OPEN), (s) => queue.runAll(s, OPEN), (s) => queue.check(s, 4, OPEN, 1), queue.next, (s) => queue.finished(s, start, "error"),
     queue.stop, queue.fresh, queue.restarting, queue.lost, queue.connecting, (s) => queue.connected(s, "kernel-2"),
   ]) {
     event(sent);
