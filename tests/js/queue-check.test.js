@@ -4,24 +4,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import * as queue from "../../assets/live-code/queue.js";
+import { drain, ready } from "./drain.js";
 
 const OPEN = [false, false, false, false, false];
 
-// A page of five cells on a ready kernel.
-const ready = () => queue.connected(queue.create(OPEN.length), "kernel-1").state;
 const states = (state) => state.cells.map((cell) => cell.state);
-
-// Send every start that can go, answering each with the outcome given for its cell ("ok" by default).
-function drain(state, outcomes = {}) {
-  const order = [];
-  let decision = { state };
-  for (;;) {
-    const { state: after, start } = queue.next(decision.state);
-    if (!start) return { ...decision, state: after, order };
-    order.push(start.cell);
-    decision = queue.finished(after, start, outcomes[start.cell] ?? "ok");
-  }
-}
 
 test("runs the cells above, the answer cell, then its checks, which end the batch and change no cell", () => {
   const { state, batch } = queue.check(ready(), 2, OPEN, 1);
