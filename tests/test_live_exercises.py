@@ -10,10 +10,11 @@ import pytest
 from myst_nb.core.read import read_myst_markdown_notebook
 from playwright.sync_api import expect
 
-from book import ROOT, assert_nothing_serious, keyboard_to, start_live_code, watch
+from book import ROOT, assert_nothing_serious, keyboard_to, watch
 from book import page as built_page
 from booktools import checking
 from booktools.exercises import exercises
+from booktools.live_page import start_live_code
 
 WITH_EXERCISES = sorted(path.stem for path in (ROOT / "chapters").glob("*.md") if "tags: [answer]" in path.read_text())
 # A wrong answer to each chapter's first exercise, and the part of its checks that it fails.
