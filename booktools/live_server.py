@@ -88,6 +88,11 @@ def start_kernel_server(port, origin, token, kernels=None, grace=None):
     server.relay.start()
     server.stdin.write(token + "\n")
     server.stdin.close()
+    return answering(server, port, token, origin)
+
+
+def answering(server, port, token, origin):
+    """The kernel server once it answers, or the end of `make live` with why it did not."""
     # A deadline, not a count of tries: each try may wait up to 5 s for an answer on a busy machine.
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
