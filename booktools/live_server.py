@@ -127,13 +127,15 @@ def live(port, kernels=None, grace=None):
     """Serve the built book on 127.0.0.1 with live code on a private local kernel server, until Ctrl-C."""
     if not (SITE / "index.html").exists():
         sys.exit(f"No built book in {SITE}: run `make live`, which builds it first.")
-    site_port, kernel_port = free_port(port), free_port(0)
+    site_port = free_port(port)
     if site_port != port:
         print(f"Port {port} is in use; serving the book on port {site_port} instead.")
+    # Bound before the kernel server's port is chosen: both were free when asked, and could be the same port.
+    book = http.server.ThreadingHTTPServer(("127.0.0.1", site_port), functools.partial(SiteHandler, directory=SITE))
     origin = f"http://127.0.0.1:{site_port}"
+    kernel_port = free_port(0)
     server = serve_kernels(kernel_port, origin, kernels, grace)
     SiteHandler.new_key(site_port)
-    book = http.server.ThreadingHTTPServer(("127.0.0.1", site_port), functools.partial(SiteHandler, directory=SITE))
     signals = stop_signals()
     threading.Thread(target=book.serve_forever, daemon=True).start()
     print(f"The book, with live code on a local kernel: {origin}/?token={SiteHandler.key}", flush=True)
