@@ -1,7 +1,8 @@
 """The chapters missing from the cache run side by side, one kernel per core, before Sphinx reads them.
 
 myst-nb runs each chapter as Sphinx reads it, one after another. Run first, into the same cache, they are read from it
-as on any rebuild.
+as on any rebuild. Each run also checks the chapter's exercises on their solutions (booktools.exercises), so even a
+lone chapter runs here.
 """
 
 import concurrent.futures
@@ -11,6 +12,13 @@ import tempfile
 import traceback
 import unittest.mock
 from pathlib import Path
+
+from booktools.exercises import (
+    SAID_AFTER_SOLUTIONS,
+    add_checks_after_solutions,
+    exercises,
+    take_checks_after_solutions,
+)
 
 
 def setup(app):
@@ -28,8 +36,8 @@ def execute_side_by_side(app, env, docnames):
         return
     cache = get_cache(config.execution_cache_path)
     chapters = missing_from_cache(cache, config, {docname: Path(env.doc2path(docname)) for docname in docnames})
-    if len(chapters) < 2:
-        return  # nothing to run side by side: myst-nb runs a lone chapter itself
+    if not chapters:
+        return
     failed = run_into_cache(cache, config, chapters)
     if failed and config.execution_raise_on_error:
         docname = next(name for name in chapters if name in failed)
@@ -57,8 +65,10 @@ def missing_from_cache(cache, config, paths):
         ):
             continue
         with contextlib.suppress(KeyError):
-            cache.match_cache_notebook(notebook)
-            continue  # cached
+            cached = cache.match_cache_notebook(notebook)
+            # Cached by a build whose run did not check the exercises after their solutions: run again.
+            if SAID_AFTER_SOLUTIONS in cached.data or not exercises(notebook):
+                continue
         chapters[docname] = (path, record, notebook)
     return chapters
 
@@ -80,10 +90,11 @@ def run_into_cache(cache, config, chapters):
             running = {}
             for docname, (path, _record, notebook) in chapters.items():
                 logger.info(f"Executing notebook, {workers} at a time", location=docname)
-                running[pool.submit(execute, notebook, path, config)] = docname
+                running[pool.submit(execute, add_checks_after_solutions(notebook), path, config)] = docname
             for done in concurrent.futures.as_completed(running):
                 docname, result = running[done], done.result()
                 path, record, notebook = chapters[docname]
+                said_after_solutions = take_checks_after_solutions(notebook)
                 if result.err is not None:
                     failed[docname] = result.err
                     # The cell's traceback once, as myst-nb shows it (build_failures ends the build with a summary).
@@ -91,7 +102,8 @@ def run_into_cache(cache, config, chapters):
                     logger.info(f"Executing notebook failed: {type(result.err).__name__}\n{shown}", location=docname)
                     continue
                 logger.info(f"Executed notebook in {result.time:.2f} seconds", location=docname)
-                bundle = CacheBundleIn(notebook, record.uri, data={"execution_seconds": result.time})
+                data = {"execution_seconds": result.time, SAID_AFTER_SOLUTIONS: said_after_solutions}
+                bundle = CacheBundleIn(notebook, record.uri, data=data)
                 cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
     finally:
         pool.shutdown(cancel_futures=True)  # on Ctrl-C, no chapter starts after the ones already running

@@ -1,23 +1,27 @@
-"""Each exercise's checks can tell a right answer from none: the build runs them both ways.
+"""Each exercise's checks can tell a right answer from none: the build runs them both ways, in the chapter's one run.
 
 An exercise in a chapter is an answer cell (tagged answer) holding the reader's starting point, its checks (a cell
 tagged check, calling booktools.checking.check) and the book's solution (tagged hide-cell), in that order. The build's
-own run of the chapter runs the checks on the untouched starting point: they must not pass (a check that cannot fail
-would tell every reader "holds"). A second run, with each solution pasted into its answer cell, must pass every check.
-Either failing is a warning, so an error in `make book`, naming the chapter and the exercise. The second run costs a
-chapter's execution; it runs only when the chapter's code (or the checking helper) changed since it last passed, the
-chapters side by side.
+run of the chapter runs the checks on the untouched starting point: they must not pass (a check that cannot fail would
+tell every reader "holds"). The same run runs a copy of the checks right after the solution, which binds the names the
+answer fills in, as a reader who ran the solution and checked again would: they must pass. The copies are taken out
+before the run is cached, and what they said is kept beside it. Either failing is a warning, so an error in `make
+book`, naming the chapter and the exercise.
 """
 
-import concurrent.futures
-import hashlib
-import os
 from pathlib import Path
+
+import nbformat
 
 from booktools import checking
 
-# The tags of an exercise's cells (booktools.notebooks keeps the checks and the helper in the notebooks).
+# The tags of an exercise's cells (booktools.notebooks keeps the checks and the helper in the notebooks), and of the
+# copy of its checks that runs after its solution, in the build's run and the tests'.
 ANSWER, CHECK, CHECK_HELPER, SOLUTION = "answer", "check", "check-helper", "hide-cell"
+AFTER_SOLUTION = "check-after-solution"
+# Where the build keeps what those copies said: in the chapter's cache record (booktools.execution), so a rebuild
+# that takes the chapter from the cache still knows.
+SAID_AFTER_SOLUTIONS = "checks_after_solutions"
 
 
 def setup(app):
@@ -42,17 +46,30 @@ def exercises(notebook):
     return [tuple(exercise) for exercise in found]
 
 
-def with_solutions_pasted(notebook):
-    """The notebook as a reader who pasted each solution into its answer cell runs it: the solutions themselves
-    emptied (so that every cell keeps its index), no outputs."""
-    pasted = notebook.copy()
-    pasted.cells = [cell.copy() for cell in notebook.cells]
-    for cell in pasted.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-    for _number, answer, _check, solution in exercises(notebook):
-        pasted.cells[answer].source, pasted.cells[solution].source = notebook.cells[solution].source, ""
-    return pasted
+def add_checks_after_solutions(notebook):
+    """Put a copy of each exercise's checks right after its solution, tagged AFTER_SOLUTION."""
+    for _number, _answer, check, solution in reversed(exercises(notebook)):
+        copy = nbformat.v4.new_code_cell(notebook.cells[check].source, metadata={"tags": [AFTER_SOLUTION]})
+        notebook.cells.insert(solution + 1, copy)
+    return notebook
+
+
+def take_checks_after_solutions(notebook):
+    """Take those copies out of a notebook that ran, the other cells numbered as if they never ran; [what each said]."""
+    said_after, kept, ran = [], [], 0
+    for cell in notebook.cells:
+        if AFTER_SOLUTION in cell.metadata.get("tags", []):
+            said_after.append(said(cell))
+            ran += cell.get("execution_count") is not None
+            continue
+        if ran and cell.get("execution_count"):
+            cell.execution_count -= ran
+            for output in cell.outputs:
+                if output.get("execution_count"):
+                    output.execution_count -= ran
+        kept.append(cell)
+    notebook.cells = kept
+    return said_after
 
 
 def said(cell):
@@ -73,41 +90,25 @@ def verify_checks(app, env):
     if config.execution_mode != "cache":
         return []
     logger = logging.getLogger(__name__)
-    cache = get_cache(config.execution_cache_path)
-    to_run = {}
-    for docname, path, built in chapters_with_exercises(env, cache):
-        marker = Path(config.execution_cache_path) / "exercise-checks" / f"{fingerprint(built)}"
-        if marker.exists():
-            continue  # these checks passed both ways on this very code
-        problems = starting_point_problems(path.read_text(), built)
-        if problems:
-            for line, problem in problems:
-                logger.warning(problem, location=(docname, line))
-            continue
-        to_run[docname] = (path, built, marker)
-    for docname, (line, problem) in run_with_solutions(to_run, config).items():
-        logger.warning(problem, location=(docname, line))
+    for docname, path, built in chapters_with_exercises(env, get_cache(config.execution_cache_path)):
+        text = path.read_text()
+        for line, problem in starting_point_problems(text, built.nb) or solution_problems(text, built):
+            logger.warning(problem, location=(docname, line))
     return []
 
 
 def chapters_with_exercises(env, cache):
-    """(docname, path, the chapter as the build ran it, from the cache) of each chapter that has exercises."""
+    """(docname, path, the chapter's cache bundle) of each chapter that has exercises and ran."""
     for docname in sorted(env.found_docs):
         path = Path(env.doc2path(docname))
         if path.suffix != ".md" or f"tags: [{ANSWER}]" not in path.read_text():
             continue
         record = cache.add_nb_to_project(str(path), read_data={"type": "plugin", "name": "myst_nb_md"})
         try:
-            built = cache.get_cache_bundle(cache.match_cache_notebook(cache.get_project_notebook(record.pk).nb).pk)
+            built = cache.match_cache_notebook(cache.get_project_notebook(record.pk).nb)
         except KeyError:
             continue  # not executed (a failed chapter): the build reports that instead
-        yield docname, path, built.nb
-
-
-def fingerprint(notebook):
-    """The code the checks ran on and the helper they use."""
-    code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-    return hashlib.sha256(repr([code, Path(checking.__file__).read_text()]).encode()).hexdigest()[:16]
+        yield docname, path, cache.get_cache_bundle(built.pk)
 
 
 def starting_point_problems(text, built):
@@ -125,47 +126,17 @@ def starting_point_problems(text, built):
     return problems
 
 
-def run_with_solutions(chapters, config):
-    """Run each chapter with its solutions pasted, side by side; {docname: (line, problem)} of the first exercise
-    whose checks did not pass, and a marker written for each chapter whose checks all passed."""
-    from sphinx.util import logging
-
-    from booktools.execution import execute
-
-    logger = logging.getLogger(__name__)
-    if not chapters:
-        return {}
-    problems = {}
-    with concurrent.futures.ThreadPoolExecutor(min(len(chapters), os.cpu_count() or 1)) as pool:
-        running = {}
-        for docname, (path, built, _marker) in chapters.items():
-            logger.info("Checking its exercises with the solutions pasted", location=docname)
-            pasted = with_solutions_pasted(built)
-            running[docname] = (pool.submit(execute, pasted, path, config), pasted)
-        for docname, (future, pasted) in running.items():
-            path, built, marker = chapters[docname]
-            problem = solution_problem(path.read_text(), built, pasted, future.result().err)
-            if problem:
-                problems[docname] = problem
-            else:
-                marker.parent.mkdir(parents=True, exist_ok=True)
-                marker.touch()
-    return problems
-
-
-def solution_problem(text, built, pasted, error):
-    """(line, problem) of the first exercise whose checks did not pass on its solution, or None."""
-    for number, answer, check, _solution in exercises(built):
-        where = line_of(text, built.cells[answer])
-        if not pasted.cells[check].outputs and error is not None:
-            return (
-                where,
-                f"exercise {number}: with the solutions pasted, the chapter stopped before its checks: {error}",
-            )
-        if not passed(pasted.cells[check]):
-            words = " ".join(said(pasted.cells[check]).split()) or "nothing"
-            return where, f"exercise {number}: its checks do not pass on the book's solution. They said: {words}"
-    return None
+def solution_problems(text, built):
+    """[(line, problem)] of the first exercise whose checks did not pass after its solution, in the build's run."""
+    said_after = built.record.data.get(SAID_AFTER_SOLUTIONS)
+    if said_after is None:  # run by myst-nb itself (a chapter with execution options of its own)
+        return [(1, "its exercises' checks did not run after their solutions: booktools.execution runs them")]
+    for (number, answer, _check, _solution), words in zip(exercises(built.nb), said_after, strict=True):
+        if not words.rstrip("\n").endswith(checking.PASSED):
+            words = " ".join(words.split()) or "nothing"
+            where = line_of(text, built.nb.cells[answer])
+            return [(where, f"exercise {number}: its checks do not pass on the book's solution. They said: {words}")]
+    return []
 
 
 def line_of(text, cell):

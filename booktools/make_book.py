@@ -24,7 +24,7 @@ def output(process):
 
 def executed(build):
     """The chapters a build ran (not taken from the cache), from myst-nb's log."""
-    return sorted(re.findall(r"chapters/([\w-]+)\.md: Executing notebook", output(build)))
+    return sorted(re.findall(r"chapters/([\w-]+)\.md: Executing notebook(?! failed)", output(build)))
 
 
 def copy_of_book(folder, chapters=None):

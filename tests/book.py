@@ -18,6 +18,7 @@ from filelock import FileLock
 from jupyter_client import KernelManager
 
 from booktools import ROOT, toc
+from booktools.exercises import SAID_AFTER_SOLUTIONS, add_checks_after_solutions, take_checks_after_solutions
 from booktools.notebook_cells import chapter_code, glue_only, reader_code_cell
 
 CHAPTERS = toc.chapters()
@@ -111,11 +112,13 @@ def independent_run(chapter, kernel_specs, folder):
             cells += reader.cells[position : found + 1]
             position = found + 1
     reader.cells = cells + reader.cells[position:]
+    add_checks_after_solutions(reader)
     tags = [cell.metadata.pop("tags", None) for cell in reader.cells]
     run_in(kernel_specs, reader, folder)
     for cell, cell_tags in zip(reader.cells, tags, strict=True):
         if cell_tags is not None:
             cell.metadata["tags"] = cell_tags
+    reader.metadata[SAID_AFTER_SOLUTIONS] = take_checks_after_solutions(reader)
     return reader
 
 
