@@ -1,7 +1,7 @@
 """The chapters missing from the cache run side by side, one kernel per core, before Sphinx reads them.
 
 myst-nb runs each chapter as Sphinx reads it, one after another. Run first, into the same cache, they are read from it
-as on any rebuild.
+as on any rebuild. A lone chapter runs here too, so that every kernel of the build starts as KERNELS says.
 """
 
 import concurrent.futures
@@ -11,6 +11,12 @@ import tempfile
 import traceback
 import unittest.mock
 from pathlib import Path
+
+# The kernels' channels encrypted (CurveZMQ) with keys that jupyter_client makes for each kernel and passes in its
+# connection file, which only this user can read. Over plain TCP, even on loopback, any user of the machine could
+# subscribe to a kernel's output channel and read the chapter's outputs: ipykernel says so with a warning on every
+# start. "auto": a kernel whose kernelspec cannot (not ipykernel >= 7.4) still runs, with that warning.
+KERNELS = {"KernelManager": {"transport_encryption": "auto"}}
 
 
 def setup(app):
@@ -28,8 +34,8 @@ def execute_side_by_side(app, env, docnames):
         return
     cache = get_cache(config.execution_cache_path)
     chapters = missing_from_cache(cache, config, {docname: Path(env.doc2path(docname)) for docname in docnames})
-    if len(chapters) < 2:
-        return  # nothing to run side by side: myst-nb runs a lone chapter itself
+    if not chapters:
+        return
     failed = run_into_cache(cache, config, chapters)
     if failed and config.execution_raise_on_error:
         docname = next(name for name in chapters if name in failed)
@@ -101,6 +107,7 @@ def run_into_cache(cache, config, chapters):
 def execute(notebook, path, config):
     """A chapter run in place by nbclient, as myst-nb runs it (in its folder, or a temporary one if so configured)."""
     from jupyter_cache.executors.utils import single_nb_execution
+    from traitlets.config import Config
 
     with tempfile.TemporaryDirectory() if config.execution_in_temp else contextlib.nullcontext(path.parent) as cwd:
         return single_nb_execution(
@@ -109,4 +116,5 @@ def execute(notebook, path, config):
             timeout=config.execution_timeout,
             allow_errors=config.execution_allow_errors,
             meta_override=True,
+            config=Config(KERNELS),
         )

@@ -23,8 +23,8 @@ def output(process):
 
 
 def executed(build):
-    """The chapters a build ran (not taken from the cache), from myst-nb's log."""
-    return sorted(re.findall(r"chapters/([\w-]+)\.md: Executing notebook", output(build)))
+    """The chapters a build ran (not taken from the cache), from its log: once each, not again where one failed."""
+    return sorted(re.findall(r"chapters/([\w-]+)\.md: Executing notebook(?! failed)", output(build)))
 
 
 def copy_of_book(folder, chapters=None):
