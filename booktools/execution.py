@@ -1,8 +1,8 @@
 """The chapters missing from the cache run side by side, one kernel per core, before Sphinx reads them.
 
 myst-nb runs each chapter as Sphinx reads it, one after another. Run first, into the same cache, they are read from it
-as on any rebuild. Each run also checks the chapter's exercises on their solutions (booktools.exercises), so even a
-lone chapter runs here.
+as on any rebuild. A lone chapter runs here too: every kernel of the build starts as KERNELS says, and every run
+checks the chapter's exercises on their solutions (booktools.exercises).
 """
 
 import concurrent.futures
@@ -19,6 +19,12 @@ from booktools.exercises import (
     exercises,
     take_checks_after_solutions,
 )
+
+# The kernels' channels encrypted (CurveZMQ) with keys that jupyter_client makes for each kernel and passes in its
+# connection file, which only this user can read. Over plain TCP, even on loopback, any user of the machine could
+# subscribe to a kernel's output channel and read the chapter's outputs: ipykernel says so with a warning on every
+# start. "auto": a kernel whose kernelspec cannot (not ipykernel >= 7.4) still runs, with that warning.
+KERNELS = {"KernelManager": {"transport_encryption": "auto"}}
 
 
 def setup(app):
@@ -113,6 +119,7 @@ def run_into_cache(cache, config, chapters):
 def execute(notebook, path, config):
     """A chapter run in place by nbclient, as myst-nb runs it (in its folder, or a temporary one if so configured)."""
     from jupyter_cache.executors.utils import single_nb_execution
+    from traitlets.config import Config
 
     with tempfile.TemporaryDirectory() if config.execution_in_temp else contextlib.nullcontext(path.parent) as cwd:
         return single_nb_execution(
@@ -121,4 +128,5 @@ def execute(notebook, path, config):
             timeout=config.execution_timeout,
             allow_errors=config.execution_allow_errors,
             meta_override=True,
+            config=Config(KERNELS),
         )

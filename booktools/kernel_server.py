@@ -32,6 +32,17 @@ class BookServer(ServerApp):
     def _no_browser_open_file(self):
         return True  # not a setting: jupyter server 2.21 ignores --ServerApp.no_browser_open_file ("not recognized")
 
+    @default("tornado_settings")
+    def _tornado_settings(self):
+        # No websocket pings. jupyter server's own, in milliseconds, reach tornado as seconds (jupyter_server#1612),
+        # which warned on the first page's connection that their timeout was longer than their interval. On loopback
+        # there is no proxy to keep a connection open for, and a browser that dies has its sockets closed by the system.
+        return {"ws_ping_interval": 0}
+
+    def _signal_stop(self, sig, frame):
+        """SIGTERM is how `make live` stops it (and says so): no "received signal 15, stopping" at CRITICAL level."""
+        self.stop(from_signal=True)
+
     def init_webapp(self):
         super().init_webapp()  # then the sessions API's handler, as PageSessions
         for rule in self.web_app.wildcard_router.rules:

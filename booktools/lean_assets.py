@@ -30,6 +30,8 @@ DYNAMIC_ATTRIBUTES = ["data-theme", "data-mode", "data-popper-placement", "data-
 PARTS = ROOT / "assets" / "lean" / "bootstrap.js"
 # Written at the top of each file done, so that a rebuild that copied nothing anew does nothing again.
 DONE = "/* lean: booktools/lean_assets.py */\n"
+# Each file as shipped, from before it was first slimmed (under _build/, beside the site).
+SHIPPED = "lean-assets-shipped"
 
 
 def setup(app):
@@ -45,6 +47,10 @@ def setup(app):
     )
     # Last: after every extension and the theme (which writes pygments.css then) has written its files.
     app.connect("build-finished", lean_assets, priority=900)
+    # Sphinx copies its static files again whenever it writes pages, and myst-nb its stylesheet on every build (before
+    # priority 500): each copy onto a file slimmed here would say it "will overwrite data". They find theirs instead.
+    app.connect("write-started", lambda app, builder: put_back_shipped(app))
+    app.connect("build-finished", lambda app, exception: None if exception else put_back_shipped(app), priority=100)
 
 
 def lean_assets(app, exception):
@@ -61,6 +67,7 @@ def lean_assets(app, exception):
         to_do += styles
     if not to_do:
         return
+    keep_shipped(outdir.parent / SHIPPED, static, to_do)
     if not (ROOT / "node_modules" / "purgecss").exists():
         raise ExtensionError("PurgeCSS not found in node_modules: build with `make book`, which installs it (npm ci)")
     # Custom properties that the whole stylesheets and the scripts use, which PurgeCSS cannot see used.
@@ -82,6 +89,26 @@ def lean_assets(app, exception):
     for path in to_do:
         (kept / path.relative_to(static)).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, kept / path.relative_to(static))
+
+
+def keep_shipped(shipped, static, paths):
+    """A copy of each of the paths that is as shipped, for put_back_shipped."""
+    for path in paths:
+        if not path.read_text().startswith(DONE):  # the stylesheets go together: some may be slimmed already
+            (shipped / path.relative_to(static)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, shipped / path.relative_to(static))
+
+
+def put_back_shipped(app):
+    """The slimmed files as they were shipped, before whoever shipped them copies them again (lean_assets slims them
+    anew at the end of the build, or takes them from the lean files kept)."""
+    if app.builder.format != "html":
+        return
+    shipped, static = Path(app.outdir).parent / SHIPPED, Path(app.outdir) / "_static"
+    for kept in shipped.rglob("*"):
+        target = static / kept.relative_to(shipped)
+        if kept.is_file() and target.is_file() and target.read_text().startswith(DONE):
+            shutil.copy2(kept, target)
 
 
 def job(to_do, content, used_elsewhere, static):

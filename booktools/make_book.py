@@ -23,7 +23,7 @@ def output(process):
 
 
 def executed(build):
-    """The chapters a build ran (not taken from the cache), from myst-nb's log."""
+    """The chapters a build ran (not taken from the cache), from its log: once each, not again where one failed."""
     return sorted(re.findall(r"chapters/([\w-]+)\.md: Executing notebook(?! failed)", output(build)))
 
 

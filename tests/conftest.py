@@ -20,7 +20,7 @@ from book import ROOT, glued, independent_run, once
 from booktools import browser
 from booktools.live_page import WAIT
 from booktools.live_server import free_port
-from booktools.make_book import make, output
+from booktools.make_book import copy_of_book, make, output, write_toc
 from booktools.make_live import LiveServer
 from booktools.static_host import serving
 
@@ -47,6 +47,26 @@ def book(shared):
     result = json.loads(once(shared, "book.json", build).read_text())
     assert result["returncode"] == 0, f"make book failed:\n{result['log']}"
     return ROOT / "_build"
+
+
+@pytest.fixture(scope="session")
+def grown_book(shared):
+    """A book of two fixture chapters built with the README's command, then built again with a third chapter added to
+    its _toc.yml (run alone; every page written again): the book's folder, and each build's exit code and output."""
+
+    def build(path):
+        fixtures = ROOT / "tests" / "fixtures" / "chapters"
+        book = copy_of_book(path.with_name("grown-book"), [fixtures / "small.md", fixtures / "small-too.md"])
+        first = make("book", f"BOOK={book}")
+        (book / "chapters" / "added-later.md").write_text((fixtures / "added-later.md").read_text())
+        write_toc(book, ["small", "small-too", "added-later"])
+        second = make("book", f"BOOK={book}")
+        path.write_text(json.dumps([[done.returncode, output(done)] for done in (first, second)]))
+
+    builds = json.loads(once(shared, "grown-book.json", build).read_text())
+    for returncode, log in builds:
+        assert returncode == 0, log[-3000:]
+    return shared / "grown-book", [log for _returncode, log in builds]
 
 
 @pytest.fixture(scope="session")

@@ -100,6 +100,19 @@ def test_warnings_stop_the_readme_build_and_name_the_chapter_line_and_cause(tmp_
             assert re.search(rf"chapters/{chapter}\.md:{line}: WARNING: {re.escape(message)}", output(build)), message
 
 
+# What a build that succeeded may not print, as a contributor would have to learn to ignore it: a warning that did not
+# stop it (a kernel's: Sphinx's stop it under -W), an error logged on the way, or Sphinx saying that a file it copies
+# replaces a different one.
+NOISE = re.compile(r"WARNING|ERROR|will overwrite data")
+
+
+def test_a_build_and_a_rebuild_print_nothing_a_contributor_must_learn_to_ignore(grown_book):
+    _book, logs = grown_book  # two chapters run side by side; then one added, run alone, and every page written again
+    for build, log in zip(["first", "second"], logs, strict=True):
+        noise = [line for line in log.splitlines() if NOISE.search(line)]
+        assert not noise, f"the {build} build printed:\n" + "\n".join(noise)
+
+
 def test_a_new_environment_runs_every_chapter_again(tmp_path):
     book = book_with(["small", "small-too"], tmp_path)
     assert executed(make("book", f"BOOK={book}")) == ["small", "small-too"]

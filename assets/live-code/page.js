@@ -39,8 +39,10 @@ async function warmUp({ server }) {
   });
   const { id, kernel } = await response.json();
   own(server, id);
-  const socket = new WebSocket(`${server.baseUrl.replace(/^http/, "ws")}api/kernels/${kernel.id}/channels?token=${server.token}`);
+  // Its session named in the address, as thebe does: jupyter server warns of a connection without one.
   const header = { msg_id: randomId(), session: randomId(), msg_type: "execute_request" };
+  const socket = new WebSocket(`${server.baseUrl.replace(/^http/, "ws")}api/kernels/${kernel.id}/channels`
+    + `?session_id=${header.session}&token=${server.token}`);
   socket.onopen = () => socket.send(JSON.stringify({
     header: { ...header, username: "", version: "5.3", date: new Date().toISOString() },
     parent_header: {},
