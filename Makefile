@@ -6,7 +6,8 @@
 #   make hub    the book on a development JupyterHub, each reader on a server of their own (HUB_PASSWORD=... make hub)
 #   make links  check every external link (needs the network; internal links are checked by every build)
 #   make lock   write the locks (requirements.txt, tests/ and binder/) from the hand-edited requirements.in files
-#   make lint   ruff: the Python formatted and linted as pyproject.toml says (also a pre-commit hook, and a test)
+#   make lint   ruff and ESLint: the Python and the JavaScript as pyproject.toml and eslint.config.js say (also a
+#               pre-commit hook, and a test)
 #   make compat run every chapter on the newest torch and on Colab's packages (opt-in: multi-GB downloads)
 
 PYTHON ?= python3

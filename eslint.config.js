@@ -20,6 +20,9 @@ export default [
       eqeqeq: "error",
       "prefer-const": "error",
       "no-var": "error",
+      // As for the Python (ruff): one job per module, and functions short enough to read at once.
+      "max-lines": ["error", { max: 250 }],
+      "max-lines-per-function": ["error", { max: 50 }],
     },
   },
 ];

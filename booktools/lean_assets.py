@@ -55,7 +55,7 @@ def lean_assets(app, exception):
     scripts = [*static.glob("*.js"), *static.glob("scripts/*.js")]
     styles = [path for path in [*static.glob("*.css"), *static.glob("styles/*.css")] if path.name not in WHOLE]
     # Sphinx copies its static files only when it writes a page (then each is as shipped again), and live_code copies
-    # live-code.js on every build. The stylesheets go together: one may use what another defines.
+    # writes Live Code's bundle on every build. The stylesheets go together: one may use what another defines.
     to_do = [path for path in scripts if not path.read_text().startswith(DONE)]
     if any(not path.read_text().startswith(DONE) for path in styles):
         to_do += styles

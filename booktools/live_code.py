@@ -1,13 +1,14 @@
 """Live Code, and the launch menu around it (Binder, Colab, downloads), on the pages that have code.
 
 sphinx-thebe is not used: it loads an old thebe from a CDN on every page. This part serves thebe 0.9.3 from the site
-itself; Live Code's script (the ES modules in assets/live-code/, bundled by esbuild into one _static/live-code.js)
-starts it on the click, on Binder or on the kernel that `make live` names in _static/live-code.json.
+itself; Live Code's script (the ES modules in assets/live-code/, bundled by esbuild into _static/live-code.js and the
+chunks it imports) starts it on the click, on Binder or on the kernel that `make live` names in _static/live-code.json.
 """
 
 import json
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from docutils import nodes
@@ -37,7 +38,7 @@ def live_code_on_pages_with_code(app, pagename, templatename, context, doctree):
     if doctree is None:
         return
     if any("cell" in node["classes"] for node in doctree.findall(nodes.container)):
-        app.add_js_file("live-code.js", loading_method="defer")  # it loads live-code.css and thebe on the click
+        app.add_js_file("live-code.js", type="module")  # it loads the rest, live-code.css and thebe on the click
     elif "header_buttons" in context:
         # Nothing to run on this page: no Binder, Colab or Live Code buttons.
         context["header_buttons"] = [b for b in context["header_buttons"] if b.get("label") != "launch-buttons"]
@@ -49,7 +50,7 @@ def copy_live_code_and_downloads(app, exception):
     static = Path(app.outdir) / "_static"
     # On every build, not as Sphinx's static files: those are copied only when some page was out of date.
     copy_if_changed(ASSETS / "live-code.css", static / "live-code.css")
-    write_if_changed(static / "live-code.js", bundle())
+    bundle(static)
     shutil.copytree(
         vendored("thebe") / "lib",
         static / "vendor" / "thebe",
@@ -74,11 +75,20 @@ def copy_live_code_and_downloads(app, exception):
             write_if_changed(Path(app.outdir) / "_sources" / f"{docname}.ipynb", notebook)
 
 
-def bundle():
-    """Live Code's modules as one script: one request for the reader (lean_assets.py minifies it)."""
+def bundle(static):
+    """Live Code's modules for the reader: live-code.js, the little a page runs as it opens, imports the rest on the
+    click, from chunks named by their content (lean_assets.py minifies them all)."""
     esbuild = vendored("esbuild") / "bin" / "esbuild"
-    command = [esbuild, ASSETS / "main.js", "--bundle", "--format=iife", "--log-level=warning"]
-    built = subprocess.run(command, capture_output=True, text=True, check=False)
-    if built.returncode:
-        raise ExtensionError(f"esbuild could not bundle Live Code's script (assets/live-code/):\n{built.stderr}")
-    return built.stdout
+    with tempfile.TemporaryDirectory() as built:
+        command = [esbuild, ASSETS / "main.js", "--bundle", "--splitting", "--format=esm", f"--outdir={built}"]
+        command += ["--entry-names=live-code", "--chunk-names=live-code-[name]-[hash]", "--log-level=warning"]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode:
+            raise ExtensionError(f"esbuild could not bundle Live Code's script (assets/live-code/):\n{result.stderr}")
+        files = {path.name: path.read_text() for path in Path(built).iterdir()}
+    # The pages being read while a rebuild runs keep finding the chunks they name until the new ones are in place.
+    for name, text in sorted(files.items(), key=lambda item: item[0] == "live-code.js"):
+        write_if_changed(static / name, text)
+    for old in static.glob("live-code-*.js"):
+        if old.name not in files:
+            old.unlink()

@@ -1,5 +1,7 @@
 // MathJax for booktools/math_svg.py: prints the CSS its SVG needs, then answers each line of JSON ({tex, display})
-// on stdin with one line of JSON ({html} or {error}). MathJax resolves from the repository's node_modules.
+// on stdin with one line of JSON ({html} or {error}); a line {page: true} is answered with the glyphs the formulas
+// since the last such line use ({html}: an SVG of definitions they refer to), and starts afresh for the next page.
+// MathJax resolves from the repository's node_modules.
 import { createRequire } from "node:module";
 import readline from "node:readline";
 
@@ -8,13 +10,20 @@ const require = createRequire(import.meta.url);
 const MathJax = await require("mathjax").init({
   loader: { load: ["input/tex", "output/svg", "a11y/assistive-mml"] },
   tex: { packages: { "[-]": ["noundefined"] }, formatError: (jax, error) => { throw error; } },
-  svg: { fontCache: "local" },
+  // Each glyph once per page, not once per formula (a chapter's formulas share most of theirs).
+  svg: { fontCache: "global" },
 });
 const adaptor = MathJax.startup.adaptor;
 const send = (answer) => process.stdout.write(JSON.stringify(answer) + "\n");
 send(adaptor.textContent(MathJax.svgStylesheet()));
 readline.createInterface({ input: process.stdin }).on("line", (line) => {
-  const { tex, display } = JSON.parse(line);
+  const { tex, display, page } = JSON.parse(line);
+  if (page) {
+    const fonts = MathJax.startup.output.fontCache;
+    send({ html: adaptor.outerHTML(fonts.getCache()) });
+    fonts.clearCache();
+    return;
+  }
   try {
     send({ html: adaptor.outerHTML(MathJax.tex2svg(tex, { display })) });
   } catch (error) {

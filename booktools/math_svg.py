@@ -1,8 +1,8 @@
 """Math typeset to SVG at build time (`html_math_renderer: svg` in _config.yml): readers download no MathJax.
 
 MathJax runs in Node, one process per build: TeX in, SVG out, with MathML for screen readers (the SVG is
-aria-hidden). Undefined macros fail like other TeX errors instead of showing in red; each formula carries its own
-glyphs. math.css, the CSS that the SVG needs, goes only on pages with math.
+aria-hidden). Undefined macros fail like other TeX errors instead of showing in red. Each page carries the glyphs its
+formulas use, once each. math.css, the CSS that the SVG needs, goes only on pages with math.
 """
 
 import functools
@@ -42,11 +42,15 @@ def mathjax():
     return process, json.loads(css)
 
 
-def typeset(node, tex, display):
+def ask(question):
     process, _css = mathjax()
-    process.stdin.write(json.dumps({"tex": tex, "display": display}) + "\n")
+    process.stdin.write(json.dumps(question) + "\n")
     process.stdin.flush()
-    answer = json.loads(process.stdout.readline())
+    return json.loads(process.stdout.readline())
+
+
+def typeset(node, tex, display):
+    answer = ask({"tex": tex, "display": display})
     if "error" in answer:
         logger.warning(f"TeX error: {answer['error']} in {tex!r}", location=node)
         return f"<code>{escape(tex)}</code>"
@@ -71,8 +75,10 @@ def visit_math_block(self, node):
 
 
 def math_css_on_pages_with_math(app, pagename, templatename, context, doctree):
+    """math.css, and the glyphs the page's formulas refer to, once each (the body is written by now)."""
     if app.env.get_domain("math").has_equations(pagename):
         app.add_css_file("math.css")
+        context["body"] += ask({"page": True})["html"]
 
 
 def write_math_css(app, exception):

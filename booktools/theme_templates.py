@@ -10,13 +10,26 @@ import re
 from pathlib import Path
 
 import pydata_sphinx_theme
+import sphinx_book_theme
 from sphinx.errors import ExtensionError
 
 from booktools import write_if_changed
 
 THEME = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
+# The book theme's own templates, where the pydata theme has none of that name.
+BOOK_THEME = Path(sphinx_book_theme.__file__).parent / "theme" / "sphinx_book_theme"
 # Each: (template, pattern, replacement, matches expected).
 THEME_EDITS = [
+    # The launch menu's Binder and Colab logos (9 kB) loaded with every page, though the menu is closed: lazy, a
+    # browser fetches them when the menu opens. The header imports the macros by a relative path, which would miss
+    # our copy: it imports them by name.
+    ("article-header-buttons.html", r'\{% from "\.\./macros/buttons\.html"', r'{% from "macros/buttons.html"', 1),
+    (
+        "macros/buttons.html",
+        r'<img alt="\{\{ translate\(text\) \}\} \{\{ translate\("logo"\) \}\}" src=',
+        r'<img loading="lazy" alt="{{ translate(text) }} {{ translate("logo") }}" src=',
+        1,
+    ),
     # fontawesome.js "so that users can add custom icons": this book adds none.
     (
         "static/webpack-macros.html",
@@ -82,11 +95,16 @@ def edit_template(text, pattern, replacement, expected, name):
     return edited
 
 
+def template(name):
+    """The theme's template of that name: the pydata theme's, or the book theme's own (or one of its components)."""
+    return next(path for path in (THEME / name, BOOK_THEME / name, BOOK_THEME / "components" / name) if path.exists())
+
+
 def edited_theme_templates(app, config):
     folder = Path(app.doctreedir).parent / "theme-templates"
     edited = {}
     for name, pattern, replacement, expected in THEME_EDITS:
-        text = edited.get(name) or (THEME / name).read_text()
+        text = edited.get(name) or template(name).read_text()
         edited[name] = edit_template(text, pattern, replacement, expected, name)
     written = set()
     for name, text in edited.items():

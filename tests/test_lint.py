@@ -1,4 +1,5 @@
-"""ruff, with the settings in pyproject.toml: over the whole tree, and as the pre-commit hook runs it."""
+"""ruff (pyproject.toml) and ESLint (eslint.config.js) over the whole tree, and ruff as the pre-commit hook runs it:
+CI runs `make test`, so the lint runs there too."""
 
 import shutil
 import subprocess
@@ -16,6 +17,13 @@ def test_the_python_is_formatted_and_linted():
         assert ruff.returncode == 0, f"ruff {' '.join(command)}: fix with `ruff format . && ruff check --fix .`\n" + (
             ruff.stdout[-5000:] + ruff.stderr
         )
+
+
+def test_the_javascript_is_linted():
+    eslint = subprocess.run(
+        [ROOT / "node_modules" / ".bin" / "eslint", "."], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert eslint.returncode == 0, "ESLint (eslint.config.js):\n" + eslint.stdout[-5000:] + eslint.stderr
 
 
 def test_the_commit_hook_formats_and_lints_what_is_committed(tmp_path):

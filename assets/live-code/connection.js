@@ -1,6 +1,7 @@
 // The page's connection to its kernel: the first one, Reconnect, Restart, and noticing when the kernel goes away.
 import { confirmLoss, say } from "./bar.js";
-import { STOPPED, diagnose, newServer, own, readSettings, startSession, starting } from "./kernel.js";
+import { STOPPED, diagnose, newServer, startSession, starting } from "./kernel.js";
+import { own, readSettings } from "./page.js";
 import * as queue from "./queue.js";
 import { apply, page, pump } from "./runner.js";
 import { READY } from "./words.js";
@@ -20,9 +21,10 @@ export async function connect(server) {
     let settings;
     try {
       settings = await readSettings(); // `make live` started again answers with a new port and token
-    } catch {
+    } catch (error) {
       apply(queue.lost(page.state));
-      return say("The book's server is not answering: start `make live` again, then press Reconnect.", "error");
+      return say(error.refused ? `Live code: ${error.message}. Open it, then press Reconnect.`
+        : "The book's server is not answering: start `make live` again, then press Reconnect.", "error");
     }
     say(starting(local));
     server = newServer(settings);
