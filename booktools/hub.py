@@ -33,6 +33,12 @@ READER_PYTHON = ROOT / ".venv-reader" / "bin" / "python"
 IDLE_SECONDS = 3600
 
 
+# What a reader's server needs for Live Code, on any Hub: thebe's websocket to a kernel carries the token in its address
+# (a browser's websocket can send no header), and JupyterHub 5+ reads it there only from a request that says it is a
+# websocket (Sec-Fetch-Mode), which Chromium does not send: every page's kernel connection was refused (403).
+SINGLE_USER_ENVIRONMENT = {"JUPYTERHUB_ALLOW_TOKEN_IN_URL": "1"}
+
+
 def book_service(c, port, python=sys.executable, idle=IDLE_SECONDS):
     """The book service (on 127.0.0.1:port), the idle culler and the roles they need, on the Hub's config `c`."""
     c.JupyterHub.services = [
@@ -81,7 +87,13 @@ def development(c, port, password, folder):
         "--MappingKernelManager.cull_idle_timeout=1800",
         "--MappingKernelManager.cull_interval=60",
     ] + (["--allow-root"] if os.geteuid() == 0 else [])
-    c.Spawner.environment = {"JUPYTER_PATH": str(reader_kernel(folder))}
+    c.Spawner.environment = {
+        "JUPYTER_PATH": str(reader_kernel(folder)),
+        # A kernel's unix sockets, named in a folder short enough for them (107 bytes): the home's runtime folder
+        # (~/.local/share/jupyter/runtime) under the temporary one was too long ("File name too long").
+        "JUPYTER_RUNTIME_DIR": lambda spawner: str(folder / "run" / spawner.user.name),
+        **SINGLE_USER_ENVIRONMENT,
+    }
     c.Spawner.default_url = "/lab"
 
 

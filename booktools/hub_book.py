@@ -48,22 +48,34 @@ class Hub:
             )
         except OSError as error:
             raise Refusal(
-                502, f"The Hub is not answering ({error.strerror or error}). Reconnect tries again."
+                502, f"the Hub is not answering ({error.strerror or error}): press Reconnect to try again."
             ) from None
         if answer.code == 599:  # tornado's code for no answer at all (a timeout)
-            raise Refusal(502, "The Hub did not answer in 30 s. Reconnect tries again.")
+            raise Refusal(502, "the Hub did not answer in 30 s: press Reconnect to try again.")
         return answer.code, json.loads(answer.body or "null")
 
 
 class Refusal(Exception):
-    """A plain answer to the page, which shows it on the Live Code status line."""
+    """A plain answer to the page, which shows it on the Live Code status line after "Live code: "."""
 
     def __init__(self, status, why, retry=None):
         super().__init__(why)
         self.status, self.why, self.retry = status, why, retry
 
 
-class Book(HubOAuthenticated, web.StaticFileHandler):
+class SameOrigin(HubOAuthenticated):
+    """JupyterHub's login, for the book's own pages. JupyterHub asks a request that a script makes (Sec-Fetch-Mode:
+    cors) with its login cookie for an XSRF token, which neither a module script nor the page's fetch of
+    live-code.json carries: the reader was sent to the login again and again. A browser's Sec-Fetch-Site, which no page
+    can forge, tells a request from one of this origin's pages; any other read gets JupyterHub's check."""
+
+    def check_xsrf_cookie(self):
+        if self.request.method in ("GET", "HEAD") and self.request.headers.get("Sec-Fetch-Site") == "same-origin":
+            return None
+        return super().check_xsrf_cookie()
+
+
+class Book(SameOrigin, web.StaticFileHandler):
     """The built book, to readers logged in to the Hub; others are sent to the Hub's login, then back."""
 
     def set_default_headers(self):
@@ -80,7 +92,7 @@ class Book(HubOAuthenticated, web.StaticFileHandler):
         await super().head(path)
 
 
-class LiveCode(HubOAuthenticated, web.RequestHandler):
+class LiveCode(SameOrigin, web.RequestHandler):
     """`_static/live-code.json`: the reader's server and its token, once the server is ready; a plain refusal that
     says why otherwise (a 503 with Retry-After while the server starts)."""
 
@@ -92,7 +104,7 @@ class LiveCode(HubOAuthenticated, web.RequestHandler):
         try:
             # Request headers are what a page sends: a page of another site is refused before it starts anything.
             if self.request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
-                raise Refusal(403, "Live code is served to this book's own pages only.")
+                raise Refusal(403, "live code is served to this book's own pages only.")
             name = await self.reader()
             url = await self.ready_server(name)
             self.set_header("Content-Type", "application/json")
@@ -112,7 +124,7 @@ class LiveCode(HubOAuthenticated, web.RequestHandler):
         session = self.hub_auth.get_session_id(self)
         user = token and await self.hub_auth.user_for_token(token, use_cache=False, session_id=session, sync=False)
         if not user or user.get("kind", "user") != "user":
-            raise Refusal(403, "You are not logged in to the Hub (or have logged out): reload the page to log in.")
+            raise Refusal(403, "you are logged out of the Hub: reload this page to log in again.")
         return user["name"]
 
     async def ready_server(self, name):
@@ -120,7 +132,7 @@ class LiveCode(HubOAuthenticated, web.RequestHandler):
         A start is asked of the Hub once, in the background, so that each ask of the page is answered at once."""
         code, user = await Hub.call("GET", f"users/{name}")
         if code != 200:
-            raise Refusal(502, f"The Hub did not tell this book about you ({code}). Reconnect tries again.")
+            raise Refusal(502, f"the Hub did not tell this book about you ({code}): press Reconnect to try again.")
         server = user.get("servers", {}).get("")
         start = self.starts.get(name)
         if server and server["ready"]:
@@ -132,8 +144,8 @@ class LiveCode(HubOAuthenticated, web.RequestHandler):
             del self.starts[name]  # a Reconnect asks again
             code, answer = start.result() if start.exception() is None else (502, {"message": str(start.exception())})
             why = (answer or {}).get("message") or "it stopped as it started"
-            raise Refusal(502, f"Your Jupyter server on the Hub did not start: {why}. Reconnect tries again.")
-        raise Refusal(503, "Starting your Jupyter server on the Hub…", retry=RETRY_SECONDS)
+            raise Refusal(502, f"your Jupyter server on the Hub did not start ({why}): press Reconnect to try again.")
+        raise Refusal(503, "starting your Jupyter server on the Hub…", retry=RETRY_SECONDS)
 
     async def token(self, name):
         """A token for the reader's own server alone, made by the Hub for the reader, kept in memory while it has
@@ -144,7 +156,7 @@ class LiveCode(HubOAuthenticated, web.RequestHandler):
         request = {"scopes": [f"access:servers!server={name}/"], "expires_in": TOKEN_SECONDS, "note": "Live Code"}
         code, answer = await Hub.call("POST", f"users/{name}/tokens", request)
         if code != 201:
-            raise Refusal(502, f"The Hub made no token for your server ({code}). Reconnect tries again.")
+            raise Refusal(502, f"the Hub made no token for your server ({code}): press Reconnect to try again.")
         self.tokens[name] = answer["token"], time.monotonic() + TOKEN_SECONDS
         return answer["token"]
 

@@ -20,6 +20,9 @@ import psutil
 from booktools import ROOT
 from booktools.live_page import WAIT
 
+# What Chromium sends with a page's fetch of live-code.json (Playwright's requests send none of it).
+AS_A_PAGE = {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}
+
 
 class HubServer:
     """`make hub PORT=port` in its own process group with a fresh HUB_PASSWORD, stopped with SIGINT to the group, as
@@ -76,7 +79,9 @@ class HubServer:
         the service answers that the server is starting."""
         deadline = time.monotonic() + timeout
         while True:
-            answer = context.request.get(f"{self.url}/services/book/_static/live-code.json", max_redirects=0)
+            answer = context.request.get(
+                f"{self.url}/services/book/_static/live-code.json", headers=AS_A_PAGE, max_redirects=0
+            )
             if answer.status != 503 or time.monotonic() > deadline:
                 assert answer.status == 200, f"{answer.status}: {answer.text()}"
                 server = answer.json()["server"]
