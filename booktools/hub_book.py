@@ -83,6 +83,11 @@ class Book(SameOrigin, web.StaticFileHandler):
         self.set_header("Content-Security-Policy", "frame-ancestors 'self'")
         self.set_header("X-Frame-Options", "SAMEORIGIN")
 
+    def set_extra_headers(self, path):
+        # Asked again each time (a 304 when unchanged): a browser kept a page for itself, and showed it to a reader
+        # who had logged out since.
+        self.set_header("Cache-Control", "private, no-cache")
+
     @web.authenticated
     async def get(self, path, include_body=True):
         await super().get(path, include_body)
@@ -119,11 +124,13 @@ class LiveCode(SameOrigin, web.RequestHandler):
 
     async def reader(self):
         """The reader's name, asked of the Hub afresh: logging out revokes this service's token for the reader, but
-        the answer for the book's other files is kept for five minutes (HubAuth.cache_max_age)."""
+        the answer for the book's other files is kept for five minutes (HubAuth.cache_max_age). A reader logged out
+        loses the service's cookie here."""
         token = self.current_user and self.hub_auth.get_token(self)
         session = self.hub_auth.get_session_id(self)
         user = token and await self.hub_auth.user_for_token(token, use_cache=False, session_id=session, sync=False)
         if not user or user.get("kind", "user") != "user":
+            self.hub_auth.clear_cookie(self)  # the page, reloaded, is sent to the Hub's login
             raise Refusal(403, "you are logged out of the Hub: reload this page to log in again.")
         return user["name"]
 

@@ -63,16 +63,16 @@ class HubServer:
         return []
 
     def log_in(self, context, name):
-        """Log a browser context in as reader `name`, as a reader does on the Hub's login page."""
+        """Log a browser context in as reader `name`, as a reader does on the Hub's login page; returns the page, on
+        the book's first chapter. (A page closed as it landed there, and the next new page of the browser hung.)"""
         page = context.new_page()
-        try:
-            page.goto(f"{self.url}/hub/login")
-            page.get_by_label("Username").fill(name)
-            page.get_by_label("Password").fill(self.password)
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url(f"{self.url}/services/book/**", timeout=WAIT)
-        finally:
-            page.close()
+        page.goto(f"{self.url}/hub/login")
+        page.get_by_label("Username").fill(name)
+        page.get_by_label("Password").fill(self.password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{self.url}/services/book/chapters/**", timeout=WAIT)  # index.html leads on to the first
+        page.wait_for_load_state()
+        return page
 
     def live_code(self, context, timeout=120):
         """The reader's server address and token, as the book service tells a page of the book; asked again while

@@ -20,10 +20,10 @@ export async function connect(server) {
     apply(queue.connecting(page.state));
     let settings;
     try {
-      settings = await readSettings(); // `make live` started again answers with a new port and token
+      settings = await readSettings(say); // `make live` started again answers with a new port and token
     } catch (error) {
       apply(queue.lost(page.state));
-      return say(error.refused ? `Live code: ${error.message}. Open it, then press Reconnect.`
+      return say(error.refused ? `Live code: ${error.message}`
         : "The book's server is not answering: start `make live` again, then press Reconnect.", "error");
     }
     say(starting(local));

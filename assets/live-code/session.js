@@ -22,7 +22,7 @@ async function begin() {
   const styles = load("link", { rel: "stylesheet", href: `${root}_static/live-code.css` });
   makeBar(actions);
   say("Live code: loading…");
-  const settings = await readSettings();
+  const settings = await readSettings(say);
   say(starting(setLocal(settings)));
   await Promise.all([
     load("script", { src: `${vendor}index.js` }),
@@ -49,7 +49,7 @@ async function begin() {
 export function start() {
   return begin().catch((error) => {
     makeBar(actions);
-    say(error.refused ? `Live code: ${error.message}. Open it, then reload this page.`
+    say(error.refused ? `Live code: ${error.message}`
       : `Live code could not start: ${error.message}. Reload the page to try again.`, "error");
     console.error(error);
   });
