@@ -13,12 +13,14 @@ The Sphinx extension (`booktools.extension`, listed in _config.yml), in parts, e
     build_report     the build report's sections: how each chapter ran, the versions, the compatibility check
     build_failures   a failed cell named by chapter, line and cause in the build's last words
     typed_numbers    a number typed into the prose, or a glued value no prose uses, fails the build
+    exercises        each exercise's checks must fail on its starting point and pass on its solution
     lean_assets      stylesheets purged and scripts minified at the end of the build (lean_assets.mjs)
 Commands (the Makefile calls them):
     python -m booktools.notebooks     the Colab/Binder notebook beside each chapter (make notebooks)
     python -m booktools.live_server   the built book with a private local kernel (make live): live_site serves the
                                       site and hands the token to a browser that opened the printed address;
-                                      kernel_server is the jupyter server it starts
+                                      kernel_server is the jupyter server it starts, kernel_access who may
+                                      use it
     python -m booktools.hub           the book on a development JupyterHub (make hub): hub_book is the book service
                                       the Hub runs (its login, the reader's server and token); book_service() is
                                       what a class's own jupyterhub_config.py adds
@@ -30,6 +32,7 @@ Commands (the Makefile calls them):
     python -m booktools.lighthouse    Lighthouse's scores of every chapter page (make lighthouse)
     python -m booktools.compat        every chapter on the newest torch and on Colab's packages (make compat)
 Shared by the tools and the tests:
+    checking     an exercise's checks said in words (plain Python: the notebooks carry a copy)
     toc          the chapters, from _toc.yml
     make_book    the make targets run as a contributor runs them; a copy of the book to build
     make_live    `make live` started and stopped as a reader does; live_page drives Live Code in a page

@@ -25,7 +25,7 @@ from booktools import ROOT
 SITE = Path(os.environ.get("BOOK_SITE", ROOT / "_build" / "html"))
 # A reader's server token lasts an evening's reading; a page that asks with less than half of it left gets a new one.
 TOKEN_SECONDS = 4 * 3600
-# How long a page waits between two asks while the reader's server starts (the Retry-After it is sent).
+# The Retry-After of a 503 while the reader's server starts (Live Code asks again every 0.5 s; make_hub after this).
 RETRY_SECONDS = 1
 
 
@@ -152,7 +152,7 @@ class LiveCode(SameOrigin, web.RequestHandler):
             code, answer = start.result() if start.exception() is None else (502, {"message": str(start.exception())})
             why = (answer or {}).get("message") or "it stopped as it started"
             raise Refusal(502, f"your Jupyter server on the Hub did not start ({why}): press Reconnect to try again.")
-        raise Refusal(503, "starting your Jupyter server on the Hub…", retry=RETRY_SECONDS)
+        raise Refusal(503, "Live code: starting your Jupyter server on the Hub", retry=RETRY_SECONDS)
 
     async def token(self, name):
         """A token for the reader's own server alone, made by the Hub for the reader, kept in memory while it has

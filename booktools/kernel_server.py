@@ -1,24 +1,24 @@
 """`make live`'s kernel server: jupyter server (`python -m booktools.kernel_server`) with what it loads of ours
-(--ServerApp.identity_provider_class, kernel_manager_class, kernel_websocket_connection_class). The only module that
-imports jupyter_server, never loaded by the book's build or the site."""
+(--ServerApp.kernel_manager_class, kernel_websocket_connection_class; identity_provider_class is kernel_access's).
+With kernel_access, the only modules that import jupyter_server, never loaded by the book's build or the site."""
 
 import asyncio
 import contextlib
+import functools
 import json
-import sys
 import time
 
 import tornado.log
 from jupyter_server._tz import utcnow
-from jupyter_server.auth.identity import IdentityProvider
 from jupyter_server.serverapp import ServerApp
 from jupyter_server.services.kernels.connection.base import deserialize_binary_message, deserialize_msg_from_ws_v1
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from jupyter_server.services.sessions.handlers import SessionRootHandler
 from tornado import web
+from tornado.ioloop import IOLoop
 from tornado.websocket import WebSocketClosedError
-from traitlets import Integer, List, default
+from traitlets import Dict, Float, Integer, List, default
 
 
 class BookServer(ServerApp):
@@ -60,36 +60,6 @@ class PageSessions(SessionRootHandler):
             raise
 
 
-class BookPagesOnly(IdentityProvider):
-    """Only the book's own pages, with the token: a browser names a page's origin in each request to another origin
-    and each websocket. jupyter server let in a program with the token and no Origin, and any origin with the token."""
-
-    @default("token")
-    def _token_default(self):
-        # live_server hands it over on stdin: every kernel inherits the server's environment (a cell that printed
-        # os.environ showed JUPYTER_TOKEN), and any user of the machine can read a command line.
-        token = sys.stdin.readline().strip()
-        if len(token) < 32:  # an empty token would let everyone in
-            sys.exit("The kernel server was given no token on stdin.")
-        return token
-
-    def should_check_origin(self, handler):
-        return True
-
-    def get_user(self, handler):
-        if handler.request.headers.get("Origin") != handler.settings.get("allow_origin"):
-            return None
-        return super().get_user(handler)
-
-    # Nor its login cookie, which it set on the token's first use: a browser sends it to every port of 127.0.0.1, and
-    # it held for 30 days, signed with a key kept in a file (jupyter_cookie_secret) that outlives `make live`.
-    def get_user_cookie(self, handler):
-        return None
-
-    def set_login_cookie(self, handler, user):
-        pass
-
-
 class PageKernels(AsyncMappingKernelManager):
     """The pages' kernels, listed while they start and stopped between cells, not in the middle of one."""
 
@@ -97,6 +67,13 @@ class PageKernels(AsyncMappingKernelManager):
     SETTLE_SECONDS = 5
     max_kernels = Integer(12, config=True, help="How many kernels may run at once, all pages together.")
     starting = List()  # the pages whose kernels are on their way, not yet in the list
+    orphan_grace = Float(
+        60,
+        config=True,
+        help="How long a kernel that lost its last page's connection waits for one before it is stopped: a browser "
+        "that crashed closes its pages without a word, and their kernels would wait for the idle cull.",
+    )
+    orphans = Dict()  # kernel id -> the timer that stops it, while no page is connected to it
 
     async def _async_start_kernel(self, *, kernel_id=None, path=None, **kwargs):
         """One kernel per page (which the sessions API names; none counts as one), max_kernels in all. Uncapped, a page
@@ -126,6 +103,23 @@ class PageKernels(AsyncMappingKernelManager):
     def notify_connect(self, kernel_id):
         super().notify_connect(kernel_id)
         self._kernels[kernel_id].reached = True  # by a page (PageConnection)
+        if timer := self.orphans.pop(kernel_id, None):
+            IOLoop.current().remove_timeout(timer)
+
+    def notify_disconnect(self, kernel_id):
+        super().notify_disconnect(kernel_id)
+        if self._kernel_connections.get(kernel_id) == 0 and kernel_id not in self.orphans:
+            stop = functools.partial(self.stop_orphan, kernel_id)
+            self.orphans[kernel_id] = IOLoop.current().call_later(self.orphan_grace, stop)
+
+    async def stop_orphan(self, kernel_id):
+        self.orphans.pop(kernel_id, None)
+        if kernel_id in self and self._kernel_connections.get(kernel_id) == 0:
+            self.log.warning(
+                "Stopped a kernel whose page went away without closing (no page for %g s).", self.orphan_grace
+            )
+            with contextlib.suppress(web.HTTPError):  # its page's DELETE came first after all
+                await self.shutdown_kernel(kernel_id)
 
     def kernel_model(self, kernel_id):
         """jupyter_client adds a new kernel to the list a step before jupyter_server marks it as starting: a GET

@@ -15,7 +15,7 @@ from docutils import nodes
 from sphinx.errors import ExtensionError
 
 from booktools import ROOT, copy_if_changed, vendored, write_if_changed
-from booktools.notebooks import downloadable
+from booktools.downloads import downloadable
 
 ASSETS = ROOT / "assets" / "live-code"
 

@@ -44,10 +44,10 @@ def free_port(preferred):
             return probe.getsockname()[1]
 
 
-def start_kernel_server(port, origin, token, kernels=None):
-    """The kernel server on loopback only, for the book's origin only, with at most `kernels` kernels (None:
-    kernel_server.PageKernels' own cap). Its token goes through stdin: any user of the machine can read a command line,
-    and every kernel inherits the server's environment."""
+def start_kernel_server(port, origin, token, kernels=None, grace=None):
+    """The kernel server on loopback only, for the book's origin only, with at most `kernels` kernels, and a kernel
+    whose page went away stopped after `grace` seconds (None: kernel_server.PageKernels' own). Its token goes through
+    stdin: any user of the machine can read a command line, and every kernel inherits the server's environment."""
     command = [
         sys.executable,
         "-m",
@@ -62,7 +62,7 @@ def start_kernel_server(port, origin, token, kernels=None):
         "--MappingKernelManager.cull_idle_timeout=1800",
         "--MappingKernelManager.cull_interval=60",
         "--ServerApp.log_level=WARN",
-        "--ServerApp.identity_provider_class=booktools.kernel_server.BookPagesOnly",
+        "--ServerApp.identity_provider_class=booktools.kernel_access.BookPagesOnly",
         "--ServerApp.kernel_manager_class=booktools.kernel_server.PageKernels",
         "--ServerApp.kernel_websocket_connection_class=booktools.kernel_server.PageConnection",
         # Kernels talk to the server over unix sockets, which only this user can open, instead of five TCP ports each.
@@ -70,6 +70,8 @@ def start_kernel_server(port, origin, token, kernels=None):
     ]
     if kernels is not None:
         command.append(f"--PageKernels.max_kernels={kernels}")
+    if grace is not None:
+        command.append(f"--PageKernels.orphan_grace={grace}")
     if os.geteuid() == 0:
         command.append("--allow-root")
     # Its own session: a Ctrl-C in the terminal reaches only us (jupyter server would stop to ask "Shutdown?").
@@ -86,6 +88,11 @@ def start_kernel_server(port, origin, token, kernels=None):
     server.relay.start()
     server.stdin.write(token + "\n")
     server.stdin.close()
+    return answering(server, port, token, origin)
+
+
+def answering(server, port, token, origin):
+    """The kernel server once it answers, or the end of `make live` with why it did not."""
     # A deadline, not a count of tries: each try may wait up to 5 s for an answer on a busy machine.
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -108,7 +115,7 @@ def relay(messages, token, terminal):
 
 
 def kernel_api(port, token, origin, path):
-    # Like a page of the book: the kernel server answers no one else (kernel_server.BookPagesOnly).
+    # Like a page of the book: the kernel server answers no one else (kernel_access.BookPagesOnly).
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/{path}", headers={"Authorization": f"token {token}", "Origin": origin}
     )
@@ -116,27 +123,52 @@ def kernel_api(port, token, origin, path):
         return json.loads(answer.read() or "null")
 
 
-def live(port, kernels=None):
+def live(port, kernels=None, grace=None):
     """Serve the built book on 127.0.0.1 with live code on a private local kernel server, until Ctrl-C."""
     if not (SITE / "index.html").exists():
         sys.exit(f"No built book in {SITE}: run `make live`, which builds it first.")
-    site_port, kernel_port = free_port(port), free_port(0)
+    site_port = free_port(port)
     if site_port != port:
         print(f"Port {port} is in use; serving the book on port {site_port} instead.")
-    origin, token = f"http://127.0.0.1:{site_port}", secrets.token_urlsafe(32)
-    server = start_kernel_server(kernel_port, origin, token, kernels)
-    SiteHandler.live_code = json.dumps({"server": {"baseUrl": f"http://127.0.0.1:{kernel_port}/", "token": token}})
-    SiteHandler.new_key(site_port)
+    # Bound before the kernel server's port is chosen: both were free when asked, and could be the same port.
     book = http.server.ThreadingHTTPServer(("127.0.0.1", site_port), functools.partial(SiteHandler, directory=SITE))
+    origin = f"http://127.0.0.1:{site_port}"
+    kernel_port = free_port(0)
+    server = serve_kernels(kernel_port, origin, kernels, grace)
+    SiteHandler.new_key(site_port)
     signals = stop_signals()
     threading.Thread(target=book.serve_forever, daemon=True).start()
     print(f"The book, with live code on a local kernel: {origin}/?token={SiteHandler.key}", flush=True)
     print("Only a browser that opened that address (its key) gets live code. Ctrl-C stops both servers.", flush=True)
     try:
         while not signals:
+            if server.poll() is not None:  # which reaps it: no zombie
+                server = replace(server, kernel_port, origin, kernels, grace)
             time.sleep(0.1)
     finally:
         stop(book, server)
+
+
+def serve_kernels(port, origin, *options):
+    """A kernel server with a fresh token, whose address and token the site then hands to the book's pages."""
+    token = secrets.token_urlsafe(32)
+    server = start_kernel_server(port, origin, token, *options)
+    SiteHandler.live_code = json.dumps({"server": {"baseUrl": f"http://127.0.0.1:{port}/", "token": token}})
+    return server
+
+
+def replace(server, port, origin, *options):
+    """A kernel server that ended unasked (killed, crashed), with its kernels: a new one, on the same port if it is
+    free, with a fresh token. Meanwhile the site tells pages to wait (SiteHandler.live_code None), and then hands them
+    the new token, so that one Reconnect reaches it."""
+    SiteHandler.live_code = None
+    server.relay.join(timeout=5)  # its last words before ours
+    code = server.returncode
+    how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+    print(f"The kernel server stopped ({how}), and its kernels with it; starting a new one.", flush=True)
+    server = serve_kernels(free_port(port), origin, *options)
+    print("Started a new kernel server: open pages reach it with Reconnect.", flush=True)
+    return server
 
 
 def stop_signals():
@@ -175,4 +207,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=live.__doc__)
     parser.add_argument("--port", type=int, default=8000, help="the site's port (default: %(default)s)")
     parser.add_argument("--kernels", type=int, help="the most kernels at once (default: PageKernels.max_kernels)")
+    parser.add_argument(
+        "--grace",
+        type=float,
+        help="seconds before a kernel whose page went away is stopped (default: PageKernels.orphan_grace)",
+    )
     live(**vars(parser.parse_args()))

@@ -12,7 +12,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     """The built book, plus the kernel's address and token at the one URL live-code.js asks, for the browser that
     opened the address `make live` printed."""
 
-    live_code = key = ""  # set by live_server.live()
+    live_code = key = ""  # set by live_server.live(); live_code is None while it starts a new kernel server
     cookie = ("", "")  # the name and value of the cookie the key is exchanged for
 
     @classmethod
@@ -62,6 +62,8 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             return self.refuse(403, "Live code is served to http://127.0.0.1 only")
         if self.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
             return self.refuse(403, "Live code is served to this book's own pages only")
+        if self.live_code is None:  # live_server is starting a new kernel server
+            return self.send_text(503, "`make live` is starting a new kernel server", "text/plain; charset=utf-8")
         self.send_text(200, self.live_code, "application/json")
 
     def refuse(self, status, why):

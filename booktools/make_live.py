@@ -28,14 +28,16 @@ from booktools import ROOT
 class LiveServer:
     """`make live PORT=port` in its own process group, stopped with SIGINT to the group, as a terminal's Ctrl-C does.
     The book is the one already built (`-o book`: not built again, under the feet of whoever reads it meanwhile).
-    With `kernels`, the same server with at most that many kernels (`make live` takes no such setting)."""
+    With `kernels` or `grace`, the same server with at most that many kernels, or a kernel whose page went away
+    stopped after that many seconds (`make live` takes no such settings)."""
 
     serving = []  # the LiveServers of this process that are running, for whoever opens pages to sign in to each
 
-    def __init__(self, port, timeout=300, kernels=None):
+    def __init__(self, port, timeout=300, kernels=None, grace=None):
         command = ["make", "--no-print-directory", "-o", "book", "live", f"PORT={port}"]
-        if kernels is not None:
-            command = [sys.executable, "-m", "booktools.live_server", f"--port={port}", f"--kernels={kernels}"]
+        options = [f"--{name}={value}" for name, value in (("kernels", kernels), ("grace", grace)) if value is not None]
+        if options:
+            command = [sys.executable, "-m", "booktools.live_server", f"--port={port}", *options]
         self.process = subprocess.Popen(
             command,
             cwd=ROOT,

@@ -7,12 +7,12 @@ the notebook runs on. Exercise solutions, hidden behind a toggle on the site, op
 whose metadata sets `jupyter.source_hidden` (nbformat's field), Colab one marked `cellView: form` whose first line
 is a `# @title`. A cell that fails on purpose (tagged raises-exception, a tag Colab and JupyterLab do not know: their
 Run all stops at the first error) runs inside a `try` that shows the error as IPython would and lets Run all go on.
-A page with no code for the reader (the opening page) gets no notebook.
+A page with no code for the reader (the opening page) gets no notebook. An exercise's checks (not on the page) follow
+its answer cell, folded, and the checking helper is copied in where the chapter imports it (Colab has no booktools).
 """
 
 import json
 import re
-import textwrap
 from pathlib import Path
 
 import jupytext
@@ -21,6 +21,8 @@ import yaml
 from myst_nb.core.variables import format_plain_text
 
 from booktools import ROOT, toc
+from booktools.exercises import CHECK
+from booktools.notebook_cells import VERSIONS_CELL, glue_only, notebook_text, reader_cells, reader_code_cell
 
 # myst-nb writes each chapter's glued outputs here on every build, from its cache or not.
 GLUE = ROOT / "_build" / "jupyter_execute" / "chapters"
@@ -34,34 +36,10 @@ GIVEN = re.compile(r"\{given\}`([^`]*)`")
 UNKNOWN_MYST = re.compile(r"\{[\w:.-]+\}`|^(```+|:::+)\s*\{|^\([^)\s]+\)=\s*$|^%", re.MULTILINE)
 
 
-# The notebook's first code cell: what it runs on, to compare with what the book's outputs came from.
-VERSIONS_CELL = """\
-# The versions this notebook runs on.
-import platform
-
-import numpy
-import torch
-
-print(f"PyTorch {torch.__version__}, NumPy {numpy.__version__}, Python {platform.python_version()}")"""
-# The first line of a folded solution: Colab shows it as the folded cell's title, JupyterLab as its placeholder.
-SOLUTION_TITLE = "# @title Solution"
-# A cell that fails on purpose, as a notebook holds it: the error is shown where it happens, as an error, and the cell
-# itself succeeds, so that Run all goes on to the next one.
-FAILS_ON_PURPOSE = """\
-# This cell fails on purpose: `try` shows the error below and lets Run all carry on.
-try:
-{code}
-except Exception:
-    get_ipython().showtraceback()"""
-
-
-def reader_cells(chapter):
-    """The code cells a reader sees: all but the glue-only ones (tagged remove-cell)."""
-    return [
-        cell
-        for cell in chapter.cells
-        if cell.cell_type == "code" and "remove-cell" not in cell.metadata.get("tags", [])
-    ]
+EXERCISES_NOTE = (
+    "Each exercise has a cell for your answer: replace each `...` with yours and run it. The folded cell under it "
+    "checks your answer and says, part by part, whether it holds; until you answer, it says *Not answered yet*."
+)
 
 
 def reader_notebook(source):
@@ -73,7 +51,7 @@ def reader_notebook(source):
     for i, cell in enumerate(chapter.cells):
         where = f"chapters/{name}.md, cell {i}"
         if cell.cell_type == "code":
-            if "remove-cell" in cell.metadata.get("tags", []):
+            if glue_only(cell):
                 continue  # the glue-only cells: they import myst_nb, which Colab does not have
             if "myst_nb" in cell.source or "glue(" in cell.source:
                 raise ValueError(f"{where}: a cell that glues must be tagged remove-cell:\n{cell.source}")
@@ -90,33 +68,6 @@ def reader_notebook(source):
         "language_info": {"name": "python"},
     }
     return nbformat.v4.new_notebook(cells=cells, metadata=metadata)
-
-
-def reader_code_cell(cell):
-    """A chapter's code cell as a notebook cell: one that fails on purpose inside a `try`; a solution (tagged
-    hide-cell) folded in JupyterLab and in Colab."""
-    tags = cell.metadata.get("tags", [])
-    source = cell.source
-    if "raises-exception" in tags:
-        if re.search(r"^\s*[%!]", source, re.MULTILINE):
-            raise ValueError(
-                f"a cell that fails on purpose cannot run inside `try` with a magic or a shell line:\n{source}"
-            )
-        source = FAILS_ON_PURPOSE.format(code=textwrap.indent(source, "    "))
-    if "hide-cell" not in tags:
-        return nbformat.v4.new_code_cell(source, metadata=cell.metadata)
-    folded = {**cell.metadata, "jupyter": {"source_hidden": True}, "cellView": "form"}
-    return nbformat.v4.new_code_cell(f"{SOLUTION_TITLE}\n{source}", metadata=folded)
-
-
-def chapter_code(source):
-    """The chapter's own code in a notebook cell's source: without a solution's title or the `try` around a cell
-    that fails on purpose."""
-    source = source.removeprefix(f"{SOLUTION_TITLE}\n")
-    before, after = FAILS_ON_PURPOSE.split("{code}")
-    if source.startswith(before) and source.endswith(after):
-        return textwrap.dedent(source.removeprefix(before).removesuffix(after))
-    return source
 
 
 def plain_markdown(text, glued, where):
@@ -164,6 +115,8 @@ def header(name, chapter):
             "The solutions to the exercises are folded: unfold one to read it. Folded or not, it runs "
             "with the other cells."
         )
+    if any(CHECK in cell.metadata.get("tags", []) for cell in cells):
+        lines.append(EXERCISES_NOTE)
     failing = sum("raises-exception" in cell.metadata.get("tags", []) for cell in cells)
     if failing:
         which = "One cell fails" if failing == 1 else f"{failing} cells fail"
@@ -176,32 +129,6 @@ def header(name, chapter):
         "that file, not this notebook.</small>"
     )
     return "\n\n".join(lines)
-
-
-def downloadable(source, cache_path):
-    """The notebook the page's download button gives: the chapter's committed notebook with the outputs the page
-    shows, those of the chapter as the build ran it. myst-nb's own copy has none when it read the chapter from the
-    jupyter-cache (at cache_path), and this book reads every chapter from it."""
-    from jupyter_cache import get_cache  # only the build asks: `make notebooks` needs no cache
-
-    cache = get_cache(cache_path)
-    try:
-        record = cache.match_cache_notebook(jupytext.read(source))
-    except KeyError as error:
-        raise LookupError(f"{source}: not in the build's cache {cache_path}: no outputs to download") from error
-    notebook = nbformat.read(Path(source).with_suffix(".ipynb"), as_version=4)
-    shown = reader_cells(cache.get_cache_bundle(record.pk).nb)
-    mine = [cell for cell in notebook.cells if cell.cell_type == "code" and cell.source != VERSIONS_CELL]
-    if [chapter_code(cell.source) for cell in mine] != [cell.source for cell in shown]:
-        raise ValueError(f"{Path(source).with_suffix('.ipynb')} is stale: run `make notebooks`")
-    for cell, ran in zip(mine, shown, strict=True):
-        cell.outputs, cell.execution_count = ran.outputs, ran.execution_count
-    return notebook_text(notebook)
-
-
-def notebook_text(notebook):
-    """The bytes a notebook is stored as: nbformat's JSON (sorted keys), with a final newline."""
-    return nbformat.writes(notebook) + "\n"
 
 
 def with_notebooks():

@@ -6,6 +6,7 @@ The tests assert facts on real executed outputs, so they never re-implement a ch
 import ast
 import json
 import socket
+import time
 from urllib.parse import urlsplit
 
 import jupytext
@@ -17,21 +18,7 @@ from filelock import FileLock
 from jupyter_client import KernelManager
 
 from booktools import ROOT, toc
-
-# The helpers the benchmark measures with, the same the tests use; imported here for the test files.
-from booktools.live_page import WAIT as WAIT
-from booktools.live_page import kernel_output as kernel_output
-from booktools.live_page import live_cell as live_cell
-from booktools.live_page import press_live_code as press_live_code
-from booktools.live_page import run_button as run_button
-from booktools.live_page import start_live_code as start_live_code
-from booktools.make_book import copy_of_book as copy_of_book
-from booktools.make_book import executed as executed
-from booktools.make_book import make as make
-from booktools.make_book import output as output
-from booktools.make_live import LiveServer as LiveServer
-from booktools.notebooks import chapter_code, reader_code_cell
-from booktools.page_weight import page_weight as page_weight
+from booktools.notebook_cells import chapter_code, glue_only, reader_code_cell
 
 CHAPTERS = toc.chapters()
 HTML = ROOT / "_build" / "html" / "chapters"
@@ -45,6 +32,18 @@ PAGES = [
 ]
 BUILT = ROOT / "_build" / "jupyter_execute" / "chapters"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+def until(condition, what, seconds=30, wait=time.sleep):
+    """condition()'s first true value, asked every 0.1 s for up to `seconds` (a busy machine is slow, not broken), or a
+    failure that says what did not happen. A test with a browser page waits with the page's wait_for_timeout (in
+    milliseconds: `wait=lambda s: page.wait_for_timeout(1000 * s)`), so that the page's handlers run meanwhile."""
+    deadline = time.monotonic() + seconds
+    while not (found := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} within {seconds} s")
+        wait(0.1)
+    return found
 
 
 def once(shared, name, make_it):
@@ -97,7 +96,7 @@ def independent_run(chapter, kernel_specs, folder):
     reader = nbformat.read(committed, as_version=4) if committed.exists() else nbformat.v4.new_notebook()
     cells, position = [nbformat.v4.new_code_cell(GLUE_STAND_IN, metadata={"tags": ["remove-cell"]})], 0
     for source_cell in jupytext.read(ROOT / "chapters" / f"{chapter}.md").cells:
-        if "remove-cell" in source_cell.metadata.get("tags", []):
+        if glue_only(source_cell):
             cells.append(nbformat.v4.new_code_cell(source_cell.source, metadata=source_cell.metadata))
         elif source_cell.cell_type == "code":
             found = next(
@@ -187,6 +186,17 @@ def check(code_cell, **names):
     solution's check accept a given answer?"""
     condition = next(node.test for node in ast.walk(ast.parse(code_cell.source)) if isinstance(node, ast.Assert))
     return eval(compile(ast.Expression(condition), "assert", "eval"), {"abs": abs}, names)
+
+
+def assigned(code_cell, name, **names):
+    """The value a cell assigns to name, its expression evaluated with the given names bound: what does a solution
+    that binds an exercise's answer give for given inputs?"""
+    value = next(
+        node.value
+        for node in ast.walk(ast.parse(code_cell.source))
+        if isinstance(node, ast.Assign) and [ast.unparse(target) for target in node.targets] == [name]
+    )
+    return eval(compile(ast.Expression(value), name, "eval"), {}, names)
 
 
 def figures(code_cell):

@@ -16,18 +16,12 @@ from jupyter_client.kernelspec import KernelSpecManager
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from book import (
-    ROOT,
-    WAIT,
-    LiveServer,
-    glued,
-    independent_run,
-    make,
-    once,
-    output,
-)
+from book import ROOT, glued, independent_run, once
 from booktools import browser
+from booktools.live_page import WAIT
 from booktools.live_server import free_port
+from booktools.make_book import make, output
+from booktools.make_live import LiveServer
 from booktools.static_host import serving
 
 # A kernel's first cell imports torch: seconds on a busy machine. Every wait is bounded all the same: pytest-timeout

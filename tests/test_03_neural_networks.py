@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from book import cell, error_messages, errors, figures, tags, text, unused_imports
-from booktools.notebooks import SOLUTION_TITLE
+from booktools.notebook_cells import SOLUTION_TITLE
 
 
 def test_the_chapter_imports_only_what_it_uses(nb):

@@ -2,7 +2,7 @@ import ast
 
 import torch
 
-from book import cell, check, error_messages, errors, tags, text, unused_imports
+from book import assigned, cell, error_messages, errors, tags, text, unused_imports
 
 
 def test_the_chapter_imports_only_what_it_uses(nb):
@@ -56,7 +56,9 @@ def test_the_fitted_curve_has_labels_and_a_title(nb):
 
 
 def test_loading_into_the_wrong_shape_fails_loudly(nb):
-    assert errors(cell(nb, "wider = nn.Sequential(")) == ["RuntimeError"]
+    loading = cell(nb, "wider = nn.Sequential(")
+    assert errors(loading) == [] and text(loading).startswith("Error(s) in loading state_dict for Sequential:")
+    assert "size mismatch for 0.weight" in text(loading)
 
 
 def test_the_cpu_copy_is_compared_to_rounding_not_bit_for_bit(nb):
@@ -70,7 +72,6 @@ def test_the_cpu_copy_is_compared_to_rounding_not_bit_for_bit(nb):
         def gpu_rounded(inputs):
             return on_cpu(inputs) * (1 + 1e-7)
 
-        assert check(solution, torch=torch, on_cpu=on_cpu, model=gpu_rounded, x=x, device="cpu")
-        assert not check(
-            solution, torch=torch, on_cpu=on_cpu, model=lambda inputs: on_cpu(inputs) + 1e-3, x=x, device="cpu"
-        )
+        names = {"torch": torch, "on_cpu": on_cpu, "x": x, "device": "cpu"}
+        assert assigned(solution, "predictions_match", model=gpu_rounded, **names)
+        assert not assigned(solution, "predictions_match", model=lambda inputs: on_cpu(inputs) + 1e-3, **names)

@@ -7,18 +7,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from book import (
-    CHAPTERS,
-    assert_nothing_serious,
-    kernel_output,
-    keyboard_to,
-    live_cell,
-    page,
-    press_live_code_by_keyboard,
-    run_button,
-    start_live_code,
-    watch,
-)
+from book import CHAPTERS, assert_nothing_serious, keyboard_to, page, press_live_code_by_keyboard, watch
+from booktools.live_page import kernel_output, live_cell, run_button, start_live_code
 
 AUTOGRAD = "chapters/01-autograd.html"
 SOURCES = "[...document.querySelectorAll('.CodeMirror')].map(editor => editor.CodeMirror.getValue())"

@@ -22,7 +22,7 @@ from book import (
     words,
 )
 from booktools.compat import comparable
-from booktools.notebooks import VERSIONS_CELL
+from booktools.notebook_cells import VERSIONS_CELL
 
 GLUE_ROLE = re.compile(r"\{glue:text\}`([^`:]+)")
 

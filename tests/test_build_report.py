@@ -10,9 +10,10 @@ import shutil
 import pytest
 from bs4 import BeautifulSoup
 
-from book import CHAPTERS, ROOT, copy_of_book, executed, make, output
+from book import CHAPTERS, ROOT
 from booktools import compat
 from booktools.locks import locked
+from booktools.make_book import copy_of_book, executed, make, output
 
 
 def report_page(book=ROOT):

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from book import ROOT, copy_of_book, executed, make, output
+from book import ROOT
+from booktools.make_book import copy_of_book, executed, make, output
 
 FIXTURES = ROOT / "tests" / "fixtures" / "chapters"
 TIMEOUT = 5  # seconds a fixture cell may run: the hanging cell is stopped after this (the others take milliseconds)

@@ -2,11 +2,11 @@
 Live Code button turns its cells into editable ones that run there."""
 
 import json
-import time
 
 from playwright.sync_api import expect
 
-from book import kernel_output, live_cell, press_live_code, record_status, run_button, start_live_code, watch
+from book import record_status, until, watch
+from booktools.live_page import kernel_output, live_cell, press_live_code, run_button, start_live_code
 
 AUTOGRAD = "chapters/01-autograd.html"
 
@@ -15,7 +15,8 @@ def run(cell):
     run_button(cell).click()
 
 
-def open_live(new_page, url):
+def watched_live_page(new_page, url):
+    """A new page of url with Live Code started, and the list of what goes wrong on it (book.watch)."""
     page = new_page()
     problems = watch(page)
     page.goto(url)
@@ -32,7 +33,7 @@ def type_and_run(page, cell, source):
 
 
 def test_autograd_cells_run_and_an_edited_cell_runs_again(new_page, live):
-    page, problems = open_live(new_page, f"{live.url}/{AUTOGRAD}")
+    page, problems = watched_live_page(new_page, f"{live.url}/{AUTOGRAD}")
     run(live_cell(page, "import torch"))
     variables = live_cell(page, "var_1 = torch.tensor(3.0")
     run(variables)
@@ -53,7 +54,7 @@ def test_autograd_cells_run_and_an_edited_cell_runs_again(new_page, live):
 
 
 def test_a_failing_cell_shows_its_traceback_and_the_next_cell_still_runs(new_page, live):
-    page, problems = open_live(new_page, f"{live.url}/{AUTOGRAD}")
+    page, problems = watched_live_page(new_page, f"{live.url}/{AUTOGRAD}")
     for first_line in ["import torch", "var_1 = torch.tensor(3.0"]:
         run(live_cell(page, first_line))
     failing = live_cell(page, "torch.tensor(3, requires_grad=True)")
@@ -68,7 +69,7 @@ def test_a_failing_cell_shows_its_traceback_and_the_next_cell_still_runs(new_pag
 
 def test_every_cell_keeps_its_own_output_area(new_page, live):
     # The import cell prints nothing; the cell after it must still show its own output, not lose it to the import.
-    page, _ = open_live(new_page, f"{live.url}/{AUTOGRAD}")
+    page, _ = watched_live_page(new_page, f"{live.url}/{AUTOGRAD}")
     cells = page.locator("div.cell")
     assert cells.count() == page.locator("div.cell .thebe-cell").count()
     assert all(cell.locator(".cell_output").count() == 1 for cell in cells.all())
@@ -80,8 +81,8 @@ def test_every_cell_keeps_its_own_output_area(new_page, live):
 
 
 def test_two_chapter_pages_open_at_once_get_separate_kernels(new_page, live):
-    first, first_problems = open_live(new_page, f"{live.url}/{AUTOGRAD}")
-    second, second_problems = open_live(new_page, f"{live.url}/chapters/02-gradient-descent.html")
+    first, first_problems = watched_live_page(new_page, f"{live.url}/{AUTOGRAD}")
+    second, second_problems = watched_live_page(new_page, f"{live.url}/chapters/02-gradient-descent.html")
     kernels = [page.evaluate("thebe.session.kernel.id") for page in (first, second)]
     assert kernels[0] != kernels[1]
     # State set on one page does not exist on the other.
@@ -97,10 +98,9 @@ def test_two_chapter_pages_open_at_once_get_separate_kernels(new_page, live):
 def test_a_local_kernel_is_warmed_up_as_the_page_opens_yet_looks_fresh(page, live):
     before = {session["id"] for session in live.api("api/sessions")}
     page.goto(f"{live.url}/{AUTOGRAD}")
-    for _ in range(100):  # the page starts its kernel without a click
-        if started := [s for s in live.api("api/sessions") if s["id"] not in before]:
-            break
-        page.wait_for_timeout(100)
+    # The page starts its kernel without a click.
+    new = lambda: [s for s in live.api("api/sessions") if s["id"] not in before]  # noqa: E731
+    started = until(new, "the page started no kernel", wait=lambda s: page.wait_for_timeout(1000 * s))
     assert len(started) == 1 and started[0]["path"].startswith("chapters/01-autograd-")
     start_live_code(page)
     assert page.evaluate("thebe.session.kernel.id") == started[0]["kernel"]["id"]  # the click found it
@@ -111,15 +111,12 @@ def test_a_local_kernel_is_warmed_up_as_the_page_opens_yet_looks_fresh(page, liv
 
 
 def test_a_closed_page_shuts_its_kernel_down(new_page, live):
-    page, _ = open_live(new_page, f"{live.url}/{AUTOGRAD}")
+    page, _ = watched_live_page(new_page, f"{live.url}/{AUTOGRAD}")
     kernel = page.evaluate("thebe.session.kernel.id")
     assert kernel in {k["id"] for k in live.api("api/kernels")}
     page.close(run_before_unload=True)
-    for _ in range(50):
-        if kernel not in {k["id"] for k in live.api("api/kernels")}:
-            break
-        time.sleep(0.2)
-    assert kernel not in {k["id"] for k in live.api("api/kernels")}
+    running = lambda: {k["id"] for k in live.api("api/kernels")}  # noqa: E731
+    until(lambda: kernel not in running(), "the closed page's kernel was not shut down")
 
 
 # What mybinder.org streams while it builds an image (its event stream's own words), here cut short.

@@ -15,9 +15,11 @@ import pytest
 from jupyter_core.paths import jupyter_runtime_dir
 from playwright.sync_api import expect
 
-from book import LiveServer, press_live_code
+from book import until
 from booktools.kernel_server import PageKernels
+from booktools.live_page import press_live_code
 from booktools.live_server import free_port
+from booktools.make_live import LiveServer
 from booktools.static_host import serving
 
 AUTOGRAD = "chapters/01-autograd.html"
@@ -164,10 +166,7 @@ def test_a_kernel_no_page_reached_is_stopped_without_waiting_for_it_to_settle(li
     session = new_session(live, "never-reached.ipynb")
     connection = json.loads(live.kernel_process(session["kernel"]["id"])[1].read_text())
     channels = [Path(f"{connection['ip']}-{connection[f'{name}_port']}") for name in ("shell", "iopub", "control")]
-    for _ in range(600):
-        if all(channel.is_socket() for channel in channels):
-            break
-        time.sleep(0.1)
+    until(lambda: all(channel.is_socket() for channel in channels), "the kernel never opened its sockets", seconds=60)
     start = time.monotonic()
     live.api(f"api/sessions/{session['id']}", "DELETE")
     took = time.monotonic() - start
@@ -203,11 +202,9 @@ def test_bad_paths_and_kernel_names_get_a_plain_refusal_and_one_line_in_the_term
         assert (status, json.loads(body)["message"]) == (404, f"there is no kernel named {name!r}")
         session = {"path": "odd.ipynb", "type": "notebook", "kernel": {"name": name}}
         assert answer(f"{base}/api/sessions", as_the_page, "POST", session)[0] == 404
-    for _ in range(300):  # the kernel server's lines reach the terminal a moment later
-        printed = live.output[seen:]
-        if printed.count("404 POST /api/sessions") == 2:
-            break
-        time.sleep(0.1)
+    # The kernel server's lines reach the terminal a moment later.
+    until(lambda: live.output[seen:].count("404 POST /api/sessions") == 2, "the refusals did not reach the terminal")
+    printed = live.output[seen:]
     assert "Traceback" not in printed, printed
     assert printed.count("index.html%00.json") == 1
     assert printed.count("404 POST /api/kernels") == 2 and printed.count("404 POST /api/sessions") == 2, printed

@@ -9,7 +9,6 @@ import io
 import json
 import os
 import socket
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -19,9 +18,11 @@ import pytest
 from jupyter_client import BlockingKernelClient
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 
-from book import HTML, ROOT, LiveServer, port_open, start_live_code
+from book import HTML, ROOT, port_open, until
 from booktools.kernel_server import PageKernels
+from booktools.live_page import start_live_code
 from booktools.live_server import free_port, relay
+from booktools.make_live import LiveServer
 from booktools.static_host import serving
 
 AUTOGRAD = "chapters/01-autograd.html"
@@ -58,8 +59,11 @@ def states(live):
 
 @pytest.fixture(scope="module")
 def kernel(live):
-    """A running kernel, started with the token as a book page starts one."""
-    return live.api("api/kernels", method="POST")["id"]
+    """A running kernel, started with the token as a book page starts one; stopped after the module's tests (make
+    live holds one kernel without a page at a time: a second is refused, 409)."""
+    started = live.api("api/kernels", method="POST")["id"]
+    yield started
+    live.api(f"api/kernels/{started}", "DELETE")
 
 
 def listening(process, children=True):
@@ -108,21 +112,15 @@ def test_kernels_talk_to_their_server_over_unix_sockets_only_this_user_can_open(
 def test_opening_a_page_prints_no_warning_about_tcp(live, page):
     before = {session["id"] for session in live.api("api/sessions")}
     page.goto(f"{live.url}/{AUTOGRAD}")  # the page starts its own kernel as it opens
-    for _ in range(100):
-        if started := [s for s in live.api("api/sessions") if s["id"] not in before]:
-            break
-        time.sleep(0.1)
+    new = lambda: [s for s in live.api("api/sessions") if s["id"] not in before]  # noqa: E731
+    started = until(new, "the page started no kernel")
     kernel = started[0]["kernel"]["id"]
     # A line the kernel writes to the terminal after whatever it wrote when it started: once `make live` has
     # printed it, it has printed everything before it.
     marker = f"kernel {kernel} is up"
     ask_kernel(live, kernel, f"import sys; print({marker!r}, file=sys.__stderr__, flush=True)")
-    for _ in range(100):
-        if marker in live.output:
-            break
-        time.sleep(0.1)
+    until(lambda: marker in live.output, "the kernel's line did not reach make live's terminal")
     page.close(run_before_unload=True)
-    assert marker in live.output
     assert "over TCP without encryption" not in live.output
 
 
@@ -130,13 +128,11 @@ def test_every_port_it_opens_listens_on_loopback_only(live, kernel):
     # The site, the kernel server, and one port per running kernel: ipykernel's pipe (its channels are unix sockets).
     # Counted again until the two agree: a kernel opens its port a moment after the server answers, and the kernel
     # of an earlier test's page may still be on its way out.
-    for _ in range(100):
+    def agreed():
         expected, ports = 2 + len(kernels(live)), listening(psutil.Process(live.process.pid))
-        if len(ports) == expected:
-            break
-        time.sleep(0.1)
-    assert len(ports) == expected
-    listening_on = ports
+        return ports if len(ports) == expected else None
+
+    listening_on = until(agreed, "the ports never matched the site, the kernel server and one per kernel")
     assert {ip for ip, _ in listening_on} == {"127.0.0.1"}
     # Nothing answers on the machine's other addresses.
     others = [
@@ -262,14 +258,6 @@ def test_ctrl_c_stops_the_book_and_its_kernel_server(book):
     assert "Stopped the book and its kernel server" in output
     assert not port_open(site_port) and not port_open(kernel_port)
     assert "Traceback" not in output
-
-
-def until(condition, what):
-    for _ in range(600):
-        if found := condition():
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"{what} within 30 s")
 
 
 # What a reader may do while a page's kernel runs a cell (here, the imports each page starts as it opens), before

@@ -16,9 +16,10 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from book import ROOT, make
+from book import ROOT
 from booktools.execution_cache import environment
 from booktools.locks import locked
+from booktools.make_book import make
 
 # Each environment's hand-edited list and its lock, in the order `make lock` writes them (each constrains the next).
 ENVIRONMENTS = {"book": ROOT, "tests": ROOT / "tests", "binder": ROOT / "binder"}

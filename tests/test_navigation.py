@@ -3,8 +3,8 @@ page's sidebar and next/previous links after an ordinary build, with no clean bu
 
 from bs4 import BeautifulSoup
 
-from book import ROOT, copy_of_book, make, output
-from booktools.make_book import write_toc
+from book import ROOT
+from booktools.make_book import copy_of_book, make, output, write_toc
 
 FIXTURES = ROOT / "tests" / "fixtures" / "chapters"
 

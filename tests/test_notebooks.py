@@ -10,15 +10,9 @@ import pytest
 import torch
 
 from book import CHAPTERS, HTML, ROOT, code_cells, errors, page, run_in, tags, words
-from booktools.notebooks import (
-    SOLUTION_TITLE,
-    VERSIONS_CELL,
-    chapter_code,
-    notebook_text,
-    reader_code_cell,
-    reader_notebook,
-    with_notebooks,
-)
+from booktools.exercises import CHECK, CHECK_HELPER
+from booktools.notebook_cells import SOLUTION_TITLE, VERSIONS_CELL, chapter_code, notebook_text, reader_code_cell
+from booktools.notebooks import reader_notebook, with_notebooks
 
 # What Colab would show raw, or could not run.
 MYST = re.compile(r"myst_nb|glue\(|\{glue|```\{|\{\w[\w:-]*\}`")
@@ -105,8 +99,12 @@ def test_solutions_are_folded_in_jupyterlab_and_in_colab(chapter):
         for cell in code_cells(nbformat.read(notebook(chapter), 4))
         if cell.metadata.get("jupyter", {}).get("source_hidden")
     ]
-    assert solutions and all(cell.source.startswith(f"{SOLUTION_TITLE}\n") for cell in folded)
-    assert [chapter_code(cell.source) for cell in folded] == solutions
+    # Folded too: each exercise's checks, and the helper they use.
+    assert solutions and all(
+        cell.source.startswith(f"{SOLUTION_TITLE}\n") or CHECK in tags(cell) or CHECK_HELPER in tags(cell)
+        for cell in folded
+    )
+    assert [chapter_code(cell.source) for cell in folded if "hide-cell" in tags(cell)] == solutions
     assert all(cell.metadata.get("cellView") == "form" for cell in folded)
 
 

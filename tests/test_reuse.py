@@ -14,7 +14,8 @@ import jsonschema
 import pytest
 import yaml
 
-from book import CONFIG, ROOT, make
+from book import CONFIG, ROOT
+from booktools.make_book import make
 
 SCHEMA = json.loads((ROOT / "tests" / "fixtures" / "citation-file-format-1.2.0.schema.json").read_text())
 CITATION = yaml.safe_load((ROOT / "CITATION.cff").read_text())

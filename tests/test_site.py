@@ -16,16 +16,16 @@ from book import (
     ROOT,
     SIDEBAR_DIALOG_BELOW,
     VISIBLE,
-    WAIT,
     assert_nothing_serious,
     page,
-    page_weight,
-    press_live_code,
     record_status,
     toggle_sidebar,
+    until,
     watch,
 )
 from booktools.browser import launch
+from booktools.live_page import WAIT, press_live_code
+from booktools.page_weight import page_weight
 
 REPOSITORY = urlsplit(CONFIG["repository"]["url"]).path.strip("/")  # org/name
 BRANCH = CONFIG["repository"]["branch"]
@@ -169,9 +169,7 @@ def test_live_code_on_the_published_site_starts_binder_for_this_repository(page,
     record_status(page)  # every message of the status line, also one that a refused Binder replaces at once
     page.goto(f"{site}/chapters/01-autograd.html")
     press_live_code(page)
-    for _ in range(600):  # up to a minute: thebe loads first, on a busy machine
-        if asked:
-            break
-        page.wait_for_timeout(100)
-    assert asked and asked[0].startswith(f"https://mybinder.org/build/gh/{REPOSITORY}/{BRANCH}")
+    # Up to a minute: thebe loads first, on a busy machine.
+    until(lambda: asked, "Binder was never asked", seconds=60, wait=lambda s: page.wait_for_timeout(1000 * s))
+    assert asked[0].startswith(f"https://mybinder.org/build/gh/{REPOSITORY}/{BRANCH}")
     assert any("Binder" in said for said in page.evaluate("window.said"))

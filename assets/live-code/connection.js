@@ -1,10 +1,10 @@
 // The page's connection to its kernel: the first one, Reconnect, Restart, and noticing when the kernel goes away.
 import { confirmLoss, say } from "./bar.js";
-import { STOPPED, diagnose, newServer, startSession, starting } from "./kernel.js";
-import { own, readSettings } from "./page.js";
+import { askServer, newServer, startSession, starting } from "./kernel.js";
+import { letGo, own, readSettings } from "./page.js";
 import * as queue from "./queue.js";
 import { apply, page, pump } from "./runner.js";
-import { READY } from "./words.js";
+import { READY, gone } from "./words.js";
 
 let local = false;
 let ownRestart = false; // a restart the reader asked for is under way
@@ -20,7 +20,7 @@ export async function connect(server) {
     apply(queue.connecting(page.state));
     let settings;
     try {
-      settings = await readSettings(say); // `make live` started again answers with a new port and token
+      settings = await serverSettings(); // `make live` started again answers with a new port and token
     } catch (error) {
       apply(queue.lost(page.state));
       return say(error.refused ? `Live code: ${error.message}`
@@ -37,6 +37,7 @@ export async function connect(server) {
       "tries again.", "error");
   }
   if (local) own(server.settings, page.session.id);
+  letGo(); // the page's own connection holds its kernel from now on
   watchKernel(page.session);
   const { same } = apply(queue.connected(page.state, page.session.kernel.id));
   document.documentElement.dataset.liveCode = "ready";
@@ -80,17 +81,51 @@ function lost(why) {
   say(why, "error");
 }
 
+// While `make live` starts a new kernel server (its last one stopped), the site answers 503: wait for the new one,
+// so that one Reconnect is enough.
+// A 503 says what the server is starting (`make live` a new kernel server; a JupyterHub the reader's server).
+export async function serverSettings() {
+  for (const deadline = Date.now() + SERVER_START_MS; ;) {
+    try {
+      return await readSettings();
+    } catch (error) {
+      if (!error.restarting || Date.now() > deadline) throw error;
+      say(`${error.message}…`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+const SERVER_START_MS = 60_000;
+
+// How the site answers for the kernel server's settings, against the token of the server the page was on.
+async function askSite(token) {
+  if (!local) return "binder";
+  try {
+    return (await readSettings()).server.token === token ? "same" : "new";
+  } catch (error) {
+    return error.restarting ? "restarting" : error.refused ? "refused" : "silent";
+  }
+}
+
+// Why the kernel went away: what its server, and the site, say now.
+async function diagnose(kernel, status) {
+  const server = await askServer(kernel);
+  return gone({ status, server, site: server === "silent" ? await askSite(kernel.serverSettings.token) : null });
+}
+
 // The kernel can go away under the page: its server stopped, or it died or was shut down (idle kernels are culled).
 function watchKernel(watched) {
   const kernel = watched.kernel;
   const current = () => watched === page.session;
-  kernel.statusChanged.connect((_, status) => {
+  kernel.statusChanged.connect(async (_, status) => {
     if (!current()) return;
-    if (status === "autorestarting" && !ownRestart) { // the server restarted a kernel that died
+    if (status === "autorestarting" && !ownRestart) { // the server saw its process end, and started it again
       apply(queue.fresh(page.state));
-      say(`The kernel died (out of memory?) and started again: what the cells made is gone. ${READY}`, "error");
+      say(gone({ status }), "error");
     } else if (status === "dead") {
-      lost(STOPPED);
+      apply(queue.lost(page.state));
+      const why = await diagnose(kernel, status);
+      if (current() && page.state.connection === "gone") say(why, "error");
     }
   });
   kernel.connectionStatusChanged.connect((_, status) => {
@@ -103,7 +138,7 @@ function watchKernel(watched) {
       // A kernel that restarts reconnects too: give it a moment before asking its server what happened.
       setTimeout(async () => {
         if (!current() || page.state.connection !== "ready" || kernel.connectionStatus === "connected") return;
-        const why = await diagnose(kernel, local);
+        const why = await diagnose(kernel);
         if (current() && page.state.connection === "ready") lost(why);
       }, 2000);
     }

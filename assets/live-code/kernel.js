@@ -54,20 +54,14 @@ export const starting = (local) => (local ? "Live code: starting a kernel on thi
   : "Live code: starting a kernel on Binder, a free public service. The first start after the book changes " +
     "builds Binder's image for it, which can take several minutes; otherwise a start takes about a minute.");
 
-export const STOPPED = "The kernel has stopped: it died, or was shut down after a long idle time. Reconnect starts a " +
-  "new one.";
-
-// Why the kernel cannot be reached, from its server's list of running kernels.
-export async function diagnose(kernel, local) {
+// What the kernel's server says of it: "listed" (it runs), "unlisted" (it was shut down), or "silent".
+export async function askServer(kernel) {
   const { baseUrl, token } = kernel.serverSettings;
   try {
     const answer = await fetch(`${baseUrl}api/kernels`, { headers: { Authorization: `token ${token}` } });
     const running = await answer.json();
-    return running.some(({ id }) => id === kernel.id) ? "Lost the connection to the kernel; trying again. " +
-      "Reconnect tries now." : STOPPED;
+    return running.some(({ id }) => id === kernel.id) ? "listed" : "unlisted";
   } catch {
-    return local ? "The kernel server is not answering: `make live` has stopped. Start it again, then press " +
-      "Reconnect." : "The Binder server has gone away (Binder stops a server that sits idle for about ten " +
-      "minutes). Reconnect starts a new one.";
+    return "silent";
   }
 }

@@ -4,8 +4,8 @@
 // (session.js): a page loads only page.js, which warms up a local kernel. Around thebe, what a reader needs to not get
 // lost: a bar under the title with a status line and the page's actions (bar.js); one Run button per cell, which
 // first runs the cells above that have not run yet (cells.js, and the run queue in queue.js, which decides what runs
-// when); figures that keep the book's alt text (figures.js); and, when the kernel goes away, a status line that says
-// so and offers to reconnect (connection.js).
+// when); figures that keep the book's alt text (figures.js); when the kernel goes away, a status line that says
+// so and offers to reconnect (connection.js); and a Check button under each exercise's answer (exercises.js).
 import "./page.js";
 
 let started = null;

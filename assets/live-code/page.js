@@ -9,23 +9,11 @@ export const root = document.documentElement.dataset.content_root ?? "";
 const randomId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16)).join("");
 // A path of its own gives each page, even two tabs of one chapter, its own kernel.
 export const path = `${DOCUMENTATION_OPTIONS.pagename}-${randomId().slice(0, 8)}.ipynb`;
-const sleep = (seconds) => new Promise((resolve) => {
-  setTimeout(resolve, seconds * 1000);
-});
-// A refusal is a sentence in plain text that says what to do (`make live`'s to a browser that has not opened the
-// address it printed; a JupyterHub's to a reader logged out). On a JupyterHub, the book service answers 503 with
-// Retry-After while it starts the reader's server: `waiting` is told its sentence, and the page asks again.
-export async function readSettings(waiting = () => {}) {
-  for (;;) {
-    const answer = await fetch(`${root}_static/live-code.json`, { cache: "no-store" });
-    if (answer.ok) return answer.json();
-    const why = await answer.text();
-    const retry = Number(answer.headers.get("Retry-After"));
-    if (answer.status !== 503 || !(retry > 0)) throw Object.assign(new Error(why), { refused: true });
-    waiting(`Live code: ${why}`);
-    await sleep(retry);
-  }
-}
+// `make live` refuses a browser that has not opened the address it printed, and says why in plain text.
+// While it starts a new kernel server (the last one stopped), it answers 503.
+export const readSettings = () => fetch(`${root}_static/live-code.json`, { cache: "no-store" })
+  .then(async (r) => (r.ok ? r.json() : Promise.reject(Object.assign(new Error(await r.text()),
+    r.status === 503 ? { restarting: true } : { refused: true }))));
 
 // The local kernel server's session of this page, shut down when the page goes away.
 let owned = null;
@@ -61,8 +49,13 @@ async function warmUp({ server }) {
     channel: "shell",
     buffers: [],
   }));
-  socket.onmessage = ({ data }) => JSON.parse(data).msg_type === "execute_reply" && socket.close();
+  // Open until Live Code connects (letGo): `make live` stops a kernel that has lost its last page's connection, as
+  // a crashed browser's, and this page may wait long for the click.
+  warm = socket;
 }
+
+let warm = null;
+export const letGo = () => warm?.close();
 
 // Resolves once a local kernel is warming up (or at once, where there is none to warm).
 export const warming = ["127.0.0.1", "localhost"].includes(location.hostname) && document.querySelector("div.cell")

@@ -79,17 +79,35 @@ export function runAll(state, hidden) {
   return all.length ? enqueue(state, all, batch) : { state, refused: "empty" };
 }
 
+// Check an exercise (check: its number): its answer cell runs as a Run runs it (the cells above it first), then its
+// checks, a start of their own that reports to the exercise, not to the cell. Refused as a Run is, or "checking".
+export function check(state, target, hidden, exercise) {
+  if (checking(state, exercise)) return { state, refused: "checking" };
+  const refused = refusal(state, target);
+  if (refused) return { state, refused };
+  const first = above(state, target, hidden);
+  const batch = { id: state.batches, kind: "check", target, before: first.length, exercise };
+  const { state: after } = enqueue(state, [...first, target], batch);
+  after.queue.push({ cell: target, batch, was: "", check: exercise });
+  return { state: after, batch };
+}
+
+// Whether an exercise's checks wait to run or run.
+export const checking = (state, exercise) =>
+  state.running?.check === exercise || state.queue.some((entry) => entry.check === exercise);
+
 // The next cell to send to the kernel, if one waits and none runs: start = what finished() takes back.
 export function next(state) {
   if (state.connection !== "ready" || state.running || !state.queue.length) return { state, start: null };
   const after = copy(state);
-  const { cell, batch, was } = after.queue.shift();
+  const entry = after.queue.shift();
+  const { cell, batch } = entry;
   const { generation, epoch, started: id } = after;
-  const start = { id, cell, batch, was, generation, epoch, again: after.cells[cell].ran };
+  const start = { ...entry, id, generation, epoch, again: after.cells[cell].ran };
   after.started += 1;
   after.running = start;
   if (after.notes.batch !== batch.id) after.notes = { batch: batch.id, changed: null, expected: [] };
-  setCell(after, cell, { state: "running" });
+  if (!start.check) setCell(after, cell, { state: "running" });
   return { state: after, start };
 }
 
@@ -101,8 +119,9 @@ function putBack(state, cell, was) {
 
 // Drop every waiting cell.
 function dropQueue(state) {
-  for (const { cell, was } of state.queue) putBack(state, cell, was);
-  const dropped = state.queue.map(({ cell }) => cell);
+  const cells = state.queue.filter((entry) => !entry.check); // a check changed no cell's state
+  for (const { cell, was } of cells) putBack(state, cell, was);
+  const dropped = cells.map(({ cell }) => cell);
   state.queue = [];
   return dropped;
 }
@@ -117,8 +136,8 @@ export function finished(state, start, outcome, changed = false) {
   const ran = outcome === "ok" || outcome === "expected-error";
   const shown = { ok: "ran", "expected-error": "ran", error: "failed", interrupted: "stopped", "no-answer": "" };
   // A late answer (its run was given up on) does not hide that the cell was asked for again since.
-  const asked = after.running?.cell === start.cell || after.queue.some(({ cell }) => cell === start.cell);
-  setCell(after, start.cell, asked ? { ran } : { state: shown[outcome], ran });
+  const asked = [after.running, ...after.queue].some((entry) => entry?.cell === start.cell && !entry.check);
+  if (!start.check) setCell(after, start.cell, asked ? { ran } : { state: shown[outcome], ran });
   if (after.notes.batch === start.batch.id) {
     const { changed: was, expected } = after.notes;
     after.notes = {
@@ -132,7 +151,8 @@ export function finished(state, start, outcome, changed = false) {
     // As a Jupyter kernel does after an error: what was queued behind it does not run.
     return { state: after, ended: start.batch, failed: true, dropped: dropQueue(after) };
   }
-  const ended = start.cell === start.batch.target ? start.batch : null;
+  const last = start.batch.kind === "check" ? start.check !== undefined : start.cell === start.batch.target;
+  const ended = last ? start.batch : null;
   const notes = ended && after.notes.batch === ended.id ? after.notes : { changed: null, expected: [] };
   return { state: after, ended, failed: false, dropped: [], changed: notes.changed, expected: notes.expected };
 }
@@ -150,11 +170,11 @@ export function stop(state) {
 function abandon(state) {
   state.generation += 1;
   const dropped = dropQueue(state);
-  if (state.running) {
+  if (state.running && !state.running.check) {
     putBack(state, state.running.cell, state.running.was);
     dropped.unshift(state.running.cell);
-    state.running = null;
   }
+  state.running = null;
   return dropped;
 }
 

@@ -2,11 +2,13 @@
 // and shows its state on the cells, the bar and the status line.
 import { say, showActions } from "./bar.js";
 import { closedSolutions, elements, expectsError, outputs, show } from "./cells.js";
+import { SILENCE_MS, watchSilence } from "./heartbeat.js";
 import * as queue from "./queue.js";
 import * as words from "./words.js";
 
-// What the page holds: the queue's state, the cells (cells.js), and thebe's session, once it has one.
-export const page = { state: queue.create(elements().length), cells: [], session: null };
+// What the page holds: the queue's state, the cells (cells.js), thebe's session, once it has one, and what runs and
+// watches the exercises' checks (exercises.js), on a page that has some.
+export const page = { state: queue.create(elements().length), cells: [], session: null, checks: null };
 
 // Take a decision's new state, show it, and return the rest of the decision.
 export function apply({ state, ...decision }) {
@@ -25,6 +27,7 @@ export function render() {
     show(cell, page.state.cells[cell.index].state, words.hint(page.state, cell.index, hidden));
   }
   showActions({ connection: page.state.connection, busy: queue.busy(page.state) });
+  page.checks?.watch(page.state);
 }
 
 // A cell's Run button or Shift+Enter: the cells above it that have not run go first.
@@ -60,7 +63,14 @@ function outcome(cell, result) {
   return result.error[0]?.ename === "KeyboardInterrupt" ? "interrupted" : "error";
 }
 
+// An exercise's checks: exercises.js runs them and shows what they said; the queue hears how the kernel answered.
+async function checked(start) {
+  apply(queue.finished(page.state, start, await page.checks.run(start)));
+  pump();
+}
+
 async function execute(start) {
+  if (start.check) return checked(start);
   const cell = page.cells[start.cell];
   const source = cell.thebe.source;
   // Run again unchanged, a cell that depends on state (a model it trains, gradients that add up) answers differently
@@ -69,7 +79,13 @@ async function execute(start) {
   cell.note = "";
   render();
   say(words.running(start, again));
-  const result = await cell.thebe.execute(source).catch(() => null);
+  // Said only while this run is what the page waits for (not after a Stop, say).
+  const current = () => page.state.running?.id === start.id && page.state.generation === start.generation;
+  const unwatch = watchSilence(page.session.kernel, {
+    silent: () => current() && say(words.silent(start, SILENCE_MS / 1000), "error"),
+    answered: () => current() && say(words.running(start, again)),
+  });
+  const result = await cell.thebe.execute(source).catch(() => null).finally(unwatch);
   const answer = outcome(cell, result);
   const changed = again && answer === "ok" && outputs(cell) !== cell.last.outputs;
   if (changed) cell.note = "output differs from its last run: this run started from the state that run left";

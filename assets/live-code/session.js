@@ -1,9 +1,11 @@
 // Live Code started, on the click: thebe loaded, the cells made live, the page connected to its kernel.
 import { makeBar, say } from "./bar.js";
 import { nameEditors, prepareCells, setUpCell } from "./cells.js";
-import { connect, restart, setLocal } from "./connection.js";
+import { connect, restart, serverSettings, setLocal } from "./connection.js";
+import { setUpExercises } from "./exercises.js";
 import { binderPhase, options, starting } from "./kernel.js";
-import { readSettings, root, warming } from "./page.js";
+import { cutLongOutputs } from "./outputs.js";
+import { root, warming } from "./page.js";
 import { page, render, run, runAll, stop } from "./runner.js";
 
 const vendor = `${root}_static/vendor/thebe/`;
@@ -22,7 +24,7 @@ async function begin() {
   const styles = load("link", { rel: "stylesheet", href: `${root}_static/live-code.css` });
   makeBar(actions);
   say("Live code: loading…");
-  const settings = await readSettings(say);
+  const settings = await serverSettings();
   say(starting(setLocal(settings)));
   await Promise.all([
     load("script", { src: `${vendor}index.js` }),
@@ -35,6 +37,7 @@ async function begin() {
     if (page.session === null && binderPhase(message)) say(`Live code: ${binderPhase(message)}`);
   });
   const { server, notebook } = await window.thebe.bootstrap(options(settings));
+  cutLongOutputs(notebook.rendermime);
   const connected = connect(server); // at once: a server that fails early must find someone listening
   document.querySelectorAll("div.cell").forEach((element, i) => page.cells.push(setUpCell(element, notebook.cells[i], i, run)));
   nameEditors();
@@ -43,7 +46,7 @@ async function begin() {
   // Opening or closing a solution changes which cells a Run runs first.
   document.querySelectorAll("div.cell details").forEach((details) => details.addEventListener("toggle", render));
   render();
-  await connected;
+  await Promise.all([connected, setUpExercises().catch((error) => console.error(error))]);
 }
 
 export function start() {

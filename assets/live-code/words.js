@@ -19,6 +19,10 @@ export function running(start, again) {
         "make)…";
 }
 
+// A kernel that has answered nothing for a while, as a frozen one does; the bar offers Stop and Restart meanwhile.
+export const silent = (start, seconds) => `The kernel is not answering: it has said nothing for ${seconds} s while ` +
+  `cell ${number(start.cell)} runs. Wait, Stop the cell, or Restart the kernel.`;
+
 // A batch that ran to its end: changed, a cell that answered differently from its last run; expected, the cells that
 // raised the error the book shows there.
 export function done(batch, { changed = null, expected = [] } = {}) {
@@ -82,3 +86,33 @@ export function hint(state, index, hidden) {
   const first = above(state, index, hidden).length;
   return first === 0 ? "" : first === 1 ? "runs the cell above first" : `runs the ${first} cells above first`;
 }
+
+// Why the kernel went away, from what the page was told (its status) or found out (its server's answers): only what
+// is known. server: how the kernel server answered ("listed" the kernel, "unlisted", or "silent"); site: how the site
+// answered for the kernel server's settings: the "same" server, a "new" one, "restarting" it, "refused" (another
+// `make live`), "silent", or "binder" (no site of ours to ask).
+export function gone({ status, server, site }) {
+  if (status === "autorestarting") {
+    return `The kernel stopped (its process ended) and was started again: what the cells made is gone. ${READY}`;
+  }
+  if (server === "listed") {
+    return status === "dead" ? `The kernel stopped, and its server could not start it again. ${AGAIN}`
+      : "Lost the connection to the kernel; trying again. Reconnect tries now.";
+  }
+  if (server === "unlisted") return `The kernel was shut down: its server no longer runs it. ${AGAIN}`;
+  return SERVER[site];
+}
+
+const AGAIN = "Reconnect starts a new one.";
+const SERVER = {
+  same: "The kernel server is not answering, though `make live` still runs. Reconnect tries again.",
+  new: "The kernel server stopped, and `make live` started a new one: the kernel and what the cells made are gone. " +
+    "Reconnect starts a new kernel.",
+  restarting: "The kernel server stopped, and `make live` is starting a new one: the kernel and what the cells made " +
+    "are gone. Reconnect then starts a new kernel.",
+  refused: "`make live` was started again: open the address it printed, then press Reconnect.",
+  silent: "Neither the kernel server nor the book's site answers: `make live` has stopped. Start it again, then " +
+    "press Reconnect.",
+  binder: "The Binder server has gone away (Binder stops a server that sits idle for about ten minutes). Reconnect " +
+    "starts a new one.",
+};

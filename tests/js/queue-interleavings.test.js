@@ -1,7 +1,7 @@
-// Every sequence of up to DEPTH events on a page of three cells (Run, Run all, the kernel taking or answering a cell,
-// Stop, Restart, a kernel death, a lost connection, Reconnect), each checked at every step: what the page shows agrees
-// with the queue, and from wherever the sequence ends, one click (Reconnect, Stop, or none) and a Run bring the last
-// cell to run. The cases one by one are in queue.test.js.
+// Every sequence of up to DEPTH events on a page of three cells (Run, Run all, Check, the kernel taking or answering a
+// cell, Stop, Restart, a kernel death, a lost connection, Reconnect), each checked at every step: what the page shows
+// agrees with the queue, and from wherever the sequence ends, one click (Reconnect, Stop, or none) and a Run bring the
+// last cell to run. The cases one by one are in queue.test.js.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -15,6 +15,7 @@ const LAST = OPEN.length - 1;
 const EVENTS = {
   ...Object.fromEntries(OPEN.map((_, cell) => [`run ${cell}`, (w) => ({ ...w, state: ranOnly(w.state, cell) })])),
   "run all": (w) => ({ ...w, state: queue.runAll(w.state, OPEN).state }),
+  check: (w) => ({ ...w, state: queue.check(w.state, LAST - 1, OPEN, 1).state }),
   send: (w) => {
     const { state, start } = queue.next(w.state);
     return { ...w, state, sent: start ? [...w.sent, start] : w.sent };
@@ -48,11 +49,14 @@ function ranOnly(state, cell) {
 
 function check({ state }, path) {
   const where = path.join(" > ");
-  const queued = state.queue.map(({ cell }) => cell);
+  const queued = state.queue.filter((entry) => !entry.check).map(({ cell }) => cell);
+  const checks = state.queue.filter((entry) => entry.check);
+  assert.ok(checks.length <= 1 - (state.running?.check ? 1 : 0), `an exercise checked twice at once: ${where}`);
+  if (state.running?.check) assert.ok(state.cells[state.running.cell].ran, `checks before their answer ran: ${where}`);
   assert.equal(new Set(queued).size, queued.length, `a cell queued twice: ${where}`);
   state.cells.forEach((cell, index) => {
     assert.equal(cell.state === "queued", queued.includes(index), `queued shown wrongly: ${where}`);
-    assert.equal(cell.state === "running", state.running?.cell === index, `running shown wrongly: ${where}`);
+    assert.equal(cell.state === "running", state.running?.cell === index && !state.running.check, `running shown wrongly: ${where}`);
     if (cell.ran) assert.ok(["ran", "queued", "running"].includes(cell.state), `ran but shown ${cell.state}: ${where}`);
     if (cell.state === "ran") assert.ok(cell.ran, `shown as run but not run: ${where}`);
   });

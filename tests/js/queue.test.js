@@ -4,25 +4,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import * as queue from "../../assets/live-code/queue.js";
+import { KERNEL, drain, ready } from "./drain.js";
 
 const OPEN = [false, false, false, false, false];
-const KERNEL = "kernel-1";
-
-// A page of five cells on a ready kernel.
-const ready = (count = 5) => queue.connected(queue.create(count), KERNEL).state;
-
-// Send every cell that can go, answering each with the outcome given for its index ("ok" by default); returns the
-// cells in the order they ran and the last decision.
-function drain(state, outcomes = {}) {
-  const order = [];
-  let decision = { state };
-  for (;;) {
-    const { state: after, start } = queue.next(decision.state);
-    if (!start) return { ...decision, state: after, order };
-    order.push(start.cell);
-    decision = queue.finished(after, start, outcomes[start.cell] ?? "ok");
-  }
-}
 
 const states = (state) => state.cells.map((cell) => cell.state);
 
@@ -217,7 +201,7 @@ test("no function changes the state it was given", () => {
   const { state: sent, start } = queue.next(queue.run(ready(), 2, OPEN).state);
   freeze(sent);
   for (const event of [
-    (s) => queue.run(s, 4, OPEN), (s) => queue.runAll(s, OPEN), queue.next, (s) => queue.finished(s, start, "error"),
+    (s) => queue.run(s, 4, OPEN), (s) => queue.runAll(s, OPEN), (s) => queue.check(s, 4, OPEN, 1), queue.next, (s) => queue.finished(s, start, "error"),
     queue.stop, queue.fresh, queue.restarting, queue.lost, queue.connecting, (s) => queue.connected(s, "kernel-2"),
   ]) {
     event(sent);

@@ -28,3 +28,25 @@ test("a Run refused says why, with the cell's number", () => {
   assert.equal(words.refused("connecting", 2), "Live code is connecting to a kernel; run cell 3 once it is ready.");
   assert.equal(words.refused("running", 0), "Cell 1 is still running; it runs once. Stop interrupts it.");
 });
+
+test("a kernel that went away is reported with what is known, never a guess", () => {
+  assert.match(words.gone({ status: "autorestarting" }), /^The kernel stopped \(its process ended\) and was started again/);
+  assert.match(words.gone({ status: "dead", server: "listed" }), /^The kernel stopped, and its server could not start/);
+  assert.match(words.gone({ server: "listed" }), /^Lost the connection to the kernel; trying again/);
+  assert.match(words.gone({ status: "dead", server: "unlisted" }), /^The kernel was shut down: its server no longer/);
+  assert.match(words.gone({ server: "silent", site: "new" }), /^The kernel server stopped, and `make live` started a new/);
+  assert.match(words.gone({ server: "silent", site: "restarting" }), /`make live` is starting a new one/);
+  assert.match(words.gone({ server: "silent", site: "same" }), /not answering, though `make live` still runs/);
+  assert.match(words.gone({ server: "silent", site: "silent" }), /^Neither the kernel server nor the book's site answers: `make live` has stopped/);
+  assert.match(words.gone({ server: "silent", site: "refused" }), /`make live` was started again: open the address/);
+  assert.match(words.gone({ server: "silent", site: "binder" }), /^The Binder server has gone away/);
+  const said = ["autorestarting", "dead", undefined].flatMap((status) => ["listed", "unlisted", "silent"].flatMap(
+    (server) => ["same", "new", "restarting", "refused", "silent", "binder"].map((site) => words.gone({ status, server, site }))));
+  assert.ok(said.every((text) => typeof text === "string" && !/\?/.test(text)), "a case with no words, or a guess");
+});
+
+test("a kernel that does not answer is said to be not answering, with the cell and the choices", () => {
+  assert.equal(words.silent({ cell: 13, batch: one(13, 0) }, 10),
+    "The kernel is not answering: it has said nothing for 10 s while cell 14 runs. Wait, Stop the cell, or Restart " +
+    "the kernel.");
+});
