@@ -62,6 +62,15 @@ class HubServer:
             return psutil.Process(self.process.pid).children(recursive=True)
         return []
 
+    def commands(self):
+        """Each process `make hub` started and its command line, but those ending this moment (a kernel a page shut
+        down a moment ago may be a zombie its server has not reaped yet)."""
+        found = {}
+        for process in self.processes():
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.ZombieProcess):
+                found[process] = " ".join(process.cmdline())
+        return found
+
     def log_in(self, context, name):
         """Log a browser context in as reader `name`, as a reader does on the Hub's login page; returns the page, on
         the book's first chapter. (A page closed as it landed there, and the next new page of the browser hung.)"""
