@@ -123,7 +123,7 @@ def test_a_readers_token_opens_their_server_only_not_anothers_nor_the_hubs_api(h
 def test_the_token_is_told_to_the_books_own_pages_only_and_written_nowhere(hub, readers):
     _, token = hub.live_code(readers["alice"])
     address = f"{hub.url}/services/book/_static/live-code.json"
-    cookies = "; ".join(f"{c['name']}={c['value']}" for c in readers["alice"].cookies(hub.url))
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in readers["alice"].cookies(address))
     for site in ("cross-site", "same-site"):
         status, body = answer(address, headers={"Cookie": cookies, "Sec-Fetch-Site": site})
         assert (status, token in body) == (403, False), body
