@@ -212,3 +212,4 @@ def test_ctrl_c_on_make_hub_stops_every_process_it_started(book, reader, browser
                 alive.append(process)
     assert alive == [] and "Traceback" not in output, output[-3000:]
     assert "Stopped the Hub, its proxy, the book service and the readers' servers." in output
+    assert "Still running after the Hub stopped" not in output  # the Hub stopped them all, not make hub's last resort
