@@ -94,7 +94,7 @@ def chapters_with_exercises(env, cache):
     """(docname, path, the chapter as the build ran it, from the cache) of each chapter that has exercises."""
     for docname in sorted(env.found_docs):
         path = Path(env.doc2path(docname))
-        if path.suffix != ".md" or "tags: [answer]" not in path.read_text():
+        if path.suffix != ".md" or f"tags: [{ANSWER}]" not in path.read_text():
             continue
         record = cache.add_nb_to_project(str(path), read_data={"type": "plugin", "name": "myst_nb_md"})
         try:

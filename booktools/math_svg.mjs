@@ -20,7 +20,9 @@ readline.createInterface({ input: process.stdin }).on("line", (line) => {
   const { tex, display, page } = JSON.parse(line);
   if (page) {
     const fonts = MathJax.startup.output.fontCache;
-    send({ html: adaptor.outerHTML(fonts.getCache()) });
+    // The cache is a bare <defs>: in an HTML page it must sit inside an <svg> for the formulas' <use> to find it.
+    const defs = adaptor.outerHTML(fonts.getCache());
+    send({ html: `<svg xmlns="http://www.w3.org/2000/svg" style="display: none" aria-hidden="true">${defs}</svg>` });
     fonts.clearCache();
     return;
   }

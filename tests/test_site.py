@@ -173,3 +173,13 @@ def test_live_code_on_the_published_site_starts_binder_for_this_repository(page,
     until(lambda: asked, "Binder was never asked", seconds=60, wait=lambda s: page.wait_for_timeout(1000 * s))
     assert asked[0].startswith(f"https://mybinder.org/build/gh/{REPOSITORY}/{BRANCH}")
     assert any("Binder" in said for said in page.evaluate("window.said"))
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_glyph_a_formula_uses_is_defined_on_its_page_inside_an_svg(book, chapter):
+    """Math is SVG that refers to its glyphs, written once per page: a glyph missing, or defined outside an <svg>
+    (where a browser does not see it as SVG), leaves the formula blank."""
+    html = page(chapter)
+    for use in html.select("mjx-container use"):
+        glyph = html.find(id=use["xlink:href"].removeprefix("#"))
+        assert glyph is not None and glyph.find_parent("svg") is not None, use["xlink:href"]
