@@ -1,5 +1,5 @@
 // Live Code started, on the click: thebe loaded, the cells made live, the page connected to its kernel.
-import { makeBar, say } from "./bar.js";
+import { load, loadStyles, makeBar, say } from "./bar.js";
 import { nameEditors, prepareCells, setUpCell } from "./cells.js";
 import { connect, restart, serverSettings, setLocal } from "./connection.js";
 import { setUpExercises } from "./exercises.js";
@@ -10,18 +10,10 @@ import { page, render, run, runAll, stop } from "./runner.js";
 
 const vendor = `${root}_static/vendor/thebe/`;
 
-const load = (tag, attributes) =>
-  new Promise((resolve, reject) => {
-    const element = Object.assign(document.createElement(tag), attributes);
-    element.onload = resolve;
-    element.onerror = () => reject(new Error(`could not load ${attributes.src ?? attributes.href}`));
-    document.head.append(element);
-  });
-
 const actions = { runAll, stop, restart, reconnect: () => connect() };
 
 async function begin() {
-  const styles = load("link", { rel: "stylesheet", href: `${root}_static/live-code.css` });
+  const styles = loadStyles();
   makeBar(actions);
   say("Live code: loading…");
   const settings = await serverSettings();

@@ -1,0 +1,152 @@
+"""Live Code on the reader's own computer (issue 28), in Chromium: the launch menu's "Your computer" shows one command
+that starts a Jupyter server letting in this site's pages only; the page runs its cells there once given the address
+the server printed, and says plainly why not when the server refuses it or the address is wrong. Each test starts
+`jupyter server` from the tests' venv with the options the page's command gives, and stops it and its kernels."""
+
+import contextlib
+import os
+import re
+import shlex
+import subprocess
+import sys
+import threading
+
+import psutil
+import pytest
+from playwright.sync_api import expect
+
+from book import watch
+from booktools.live_page import WAIT, kernel_output, live_cell, run_button
+from booktools.live_server import free_port
+from booktools.static_host import serving
+
+AUTOGRAD = "chapters/01-autograd.html"
+TITLE = "Run this page's code on your computer"
+# What the build wrote below each cell, read before Live Code replaces it.
+BOOK_OUTPUTS = "[...document.querySelectorAll('div.cell')].map(cell => cell.querySelector('.cell_output')?.innerText)"
+PRINTED = re.compile(r"http://127\.0\.0\.1:\d+/\S*\?token=\w+")
+
+
+def open_dialog(page):
+    """The launch menu's "Your computer", as a reader picks it; returns the dialog and the command it shows."""
+    page.get_by_role("button", name="Launch interactive content").click()
+    page.get_by_role("button", name="Your computer").click()
+    dialog = page.get_by_role("dialog", name=TITLE)
+    return dialog, dialog.locator("code").inner_text()
+
+
+def server_options(command, origin=True):
+    """The options the command gives `jupyter server`; without --ServerApp.allow_origin unless origin."""
+    options = shlex.split(command.split("bin/jupyter server", 1)[1])
+    return [option for option in options if origin or not option.startswith("--ServerApp.allow_origin=")]
+
+
+@contextlib.contextmanager
+def jupyter_server(options, folder):
+    """`jupyter server` with the given options, from the tests' venv, in a folder of its own, as a reader's terminal
+    starts it; yields the address it prints. Stopped, with every kernel it started, at the end."""
+    port = free_port(0)
+    folder.mkdir()
+    command = [sys.executable, "-m", "jupyter_server", *options, f"--ServerApp.port={port}", "--port-retries=0"]
+    command += [f"--ServerApp.root_dir={folder}", *(["--allow-root"] if os.geteuid() == 0 else [])]
+    # Its own runtime and config folders: no configuration of this machine's user, and no files left behind.
+    environment = {**os.environ, "JUPYTER_RUNTIME_DIR": str(folder / "runtime"), "JUPYTER_CONFIG_DIR": str(folder)}
+    server = subprocess.Popen(command, env=environment, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    printed, said = threading.Event(), []
+
+    def read():  # all it says, so that it never blocks on a full pipe
+        for line in server.stderr:
+            said.append(line)
+            if PRINTED.search(line):
+                printed.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert printed.wait(60), f"jupyter server printed no address:\n{''.join(said)}"
+        yield PRINTED.search("".join(said)).group()
+    finally:
+        started = psutil.Process(server.pid).children(recursive=True)
+        server.terminate()  # Ctrl-C's job; jupyter server shuts its kernels down on either
+        server.wait(30)
+        reader.join(10)
+        for kernel in psutil.wait_procs(started, timeout=10)[1]:
+            kernel.kill()
+            raise AssertionError(f"jupyter server left a kernel running: {kernel}")
+
+
+def connect(dialog, address):
+    """Give the dialog an address, as the reader pastes it, and press Connect."""
+    dialog.get_by_label("The address it prints").fill(address)
+    dialog.get_by_role("button", name="Connect").click()
+
+
+@pytest.mark.timeout(180)
+def test_a_page_runs_its_cells_on_a_server_started_with_the_command_it_shows(new_page, site, tmp_path):
+    page = new_page()
+    problems = watch(page)
+    page.goto(f"{site}/{AUTOGRAD}")
+    book = page.evaluate(BOOK_OUTPUTS)
+    dialog, command = open_dialog(page)
+    expect(dialog).to_contain_text("Ctrl-C")
+    assert command.startswith("python3.11 -m venv ") and "/binder/requirements.txt && " in command
+    assert f"--ServerApp.allow_origin={site} " in f"{command} "  # this page's own origin, read where it is served
+    with jupyter_server(server_options(command), tmp_path / "server") as address:
+        connect(dialog, address)
+        page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=WAIT)
+        expect(dialog).to_have_count(0)
+        for first_line in ["import torch", "var_1 = torch.tensor(3.0", "var_mult = var_1 * var_2"]:
+            cell = live_cell(page, first_line)
+            run_button(cell).click()
+        index = page.locator("div.cell").evaluate_all("(cells, last) => cells.indexOf(last)", cell.element_handle())
+        expect(kernel_output(cell)).to_contain_text(book[index].strip())
+        assert page.evaluate("thebe.server.settings.baseUrl") == address.split("?")[0]
+        token = address.split("token=")[1]
+        # In this tab only: not in the page's address, not in storage that outlives the tab.
+        assert token in page.evaluate("sessionStorage.getItem('live-code-own-server')")
+        assert token not in page.url and token not in page.evaluate("JSON.stringify(localStorage)")
+    assert problems == []
+
+
+@pytest.mark.timeout(180)
+def test_a_server_that_does_not_name_the_sites_origin_refuses_its_pages(new_page, site, book, tmp_path):
+    page = new_page()
+    page.goto(f"{site}/{AUTOGRAD}")
+    dialog, command = open_dialog(page)
+    status = dialog.get_by_role("status")
+    with jupyter_server(server_options(command, origin=False), tmp_path / "plain") as address:
+        connect(dialog, address)
+        expect(status).to_contain_text("does not let this site in")
+        expect(status).to_contain_text(f"--ServerApp.allow_origin={site}")
+    # As another site would try it, with the address and token: the server names this site, not that one.
+    with jupyter_server(server_options(command), tmp_path / "named") as address, serving(book / "html") as elsewhere:
+        other = new_page()
+        other.goto(f"{elsewhere}/{AUTOGRAD}")
+        other_dialog, _ = open_dialog(other)
+        connect(other_dialog, address)
+        expect(other_dialog.get_by_role("status")).to_contain_text("does not let this site in")
+        assert other.evaluate("sessionStorage.length") == 0
+        # The reader tries again, with the server the command starts: the page goes in.
+        connect(dialog, address)
+        page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=WAIT)
+
+
+@pytest.mark.timeout(180)
+def test_a_wrong_token_or_address_gets_a_plain_message_and_another_try(new_page, site, tmp_path):
+    page = new_page()
+    page.goto(f"{site}/{AUTOGRAD}")
+    dialog, command = open_dialog(page)
+    status = dialog.get_by_role("status")
+    with jupyter_server(server_options(command), tmp_path / "server") as address:
+        base = address.split("?")[0]
+        for given, said in [
+            ("jupyter", "That is not an address"),
+            (base, "That address has no token"),
+            (f"{base}?token=0123456789abcdef", "The server refused that token"),
+            (f"http://127.0.0.1:{free_port(0)}/?token=0123456789abcdef", "Nothing answers at"),
+        ]:
+            connect(dialog, given)
+            expect(status).to_contain_text(said)
+            assert page.evaluate("sessionStorage.length") == 0, given
+        connect(dialog, address)
+        page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=WAIT)
