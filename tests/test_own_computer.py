@@ -15,7 +15,7 @@ import psutil
 import pytest
 from playwright.sync_api import expect
 
-from book import watch
+from book import assert_nothing_serious, watch
 from booktools.live_page import WAIT, kernel_output, live_cell, run_button
 from booktools.live_server import free_port
 from booktools.static_host import serving
@@ -89,6 +89,7 @@ def test_a_page_runs_its_cells_on_a_server_started_with_the_command_it_shows(new
     book = page.evaluate(BOOK_OUTPUTS)
     dialog, command = open_dialog(page)
     expect(dialog).to_contain_text("Ctrl-C")
+    assert_nothing_serious(page)  # axe-core, on the page with the dialog open
     assert command.startswith("python3.11 -m venv ") and "/binder/requirements.txt && " in command
     assert f"--ServerApp.allow_origin={site} " in f"{command} "  # this page's own origin, read where it is served
     with jupyter_server(server_options(command), tmp_path / "server") as address:
