@@ -10,12 +10,14 @@ import shlex
 import subprocess
 import sys
 import threading
+from urllib.parse import urlsplit
 
 import psutil
 import pytest
 from playwright.sync_api import expect
 
 from book import assert_nothing_serious, watch
+from booktools.browser import CHROMIUM_SHELL, FLAGS, require
 from booktools.live_page import WAIT, kernel_output, live_cell, run_button
 from booktools.live_server import free_port
 from booktools.static_host import serving
@@ -151,3 +153,37 @@ def test_a_wrong_token_or_address_gets_a_plain_message_and_another_try(new_page,
             assert page.evaluate("sessionStorage.length") == 0, given
         connect(dialog, address)
         page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=WAIT)
+
+
+@pytest.mark.timeout(180)
+def test_a_public_site_says_what_to_allow_where_the_browser_keeps_it_from_the_readers_computer(
+    playwright, site, tmp_path
+):
+    """As on the published site: Chromium takes the site for a public one (its address space overridden), so that
+    its requests to 127.0.0.1 need the reader's leave (local network access)."""
+    public = f"--ip-address-space-overrides=127.0.0.1:{urlsplit(site).port}=public"
+    browser = playwright.chromium.launch(executable_path=require(CHROMIUM_SHELL), args=[*FLAGS, public])
+    try:
+        refused, allowed = browser.new_context(), browser.new_context()
+        allowed.grant_permissions(["local-network-access"], origin=site)
+        page = refused.new_page()
+        page.goto(f"{site}/{AUTOGRAD}")
+        devtools = refused.new_cdp_session(page)
+        context_id = devtools.send("Target.getTargetInfo")["targetInfo"]["browserContextId"]
+        for name in ["local-network-access", "loopback-network"]:  # as a reader who said no
+            permission = {"name": name}
+            devtools.send(
+                "Browser.setPermission",
+                {"permission": permission, "setting": "denied", "origin": site, "browserContextId": context_id},
+            )
+        dialog, command = open_dialog(page)
+        with jupyter_server(server_options(command), tmp_path / "server") as address:
+            connect(dialog, address)
+            expect(dialog.get_by_role("status")).to_contain_text("Allow it local network access")
+            page = allowed.new_page()
+            page.goto(f"{site}/{AUTOGRAD}")
+            dialog, _ = open_dialog(page)
+            connect(dialog, address)
+            page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=WAIT)
+    finally:
+        browser.close()

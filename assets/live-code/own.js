@@ -7,8 +7,6 @@ import { root } from "./page.js";
 const KEY = "live-code-own-server";
 export const ownServer = () => JSON.parse(sessionStorage.getItem(KEY) ?? "null");
 
-const LOOPBACK = ["127.0.0.1", "localhost", "[::1]"];
-
 // The packages of binder/requirements.txt (hash-locked for Linux x86-64 and Python 3.11, hence python3.11), Jupyter's
 // server at the book's version (the lock's hashes forbid adding it to the same pip), and a server that lets in pages
 // of this site: the origin the page is served from, so that one build works wherever it is published.
@@ -33,10 +31,9 @@ export function parse(text) {
 
 const answers = (request) => request.then(() => true, () => false);
 
-// Why a browser may refuse this page's requests to the reader's computer: Chrome's local network access, which a
-// page served from the reader's own computer does not need.
+// Whether the browser keeps this page from the reader's computer: Chrome's local network access, which a public site
+// needs for 127.0.0.1 and the reader can refuse (Chromium knows the permission by both names below).
 async function blocked() {
-  if (LOOPBACK.includes(location.hostname)) return false;
   for (const name of ["loopback-network", "local-network-access"]) {
     const state = await navigator.permissions?.query({ name }).then((found) => found.state, () => null);
     if (state) return state === "denied";
@@ -58,10 +55,13 @@ export async function probe({ baseUrl, token }) {
       `--ServerApp.allow_origin=${location.origin}. Stop it (Ctrl-C in its terminal), start it with the command ` +
       "above, and paste the address it prints.";
   }
-  return `Nothing answers at ${baseUrl}. Is the server still running, and is that the address it printed?` +
-    ((await blocked()) ? " Your browser also blocks this site from reaching servers on your computer: allow " +
-      "\"Local network access\" for this site (in Chrome, the icon left of the address), then press Connect again."
-      : " If your browser asks whether this site may reach apps on your device or network, allow it.");
+  if (await blocked()) {
+    return `Your browser does not let this site reach servers on your computer, so it cannot reach ${baseUrl}. ` +
+      "Allow it local network access (in Chrome: the icon left of the address, then the site's settings), then " +
+      "press Connect again.";
+  }
+  return `Nothing answers at ${baseUrl}. Is the server still running, and is that the address it printed? If your ` +
+    "browser asks whether this site may reach apps and devices on your computer or network, allow it.";
 }
 
 function dialog(commandText) {
@@ -85,7 +85,8 @@ function dialog(commandText) {
     // Enter in the field connects: Connect is the form's one submit button.
     make("form", { method: "dialog" },
       make("p", {}, make("label", { htmlFor: field.id, textContent: "2. The address it prints, with its token " +
-        "(kept in this tab only):" })), field, line,
+        "(kept in this tab only; if your browser then asks whether this site may reach your device, allow it):" })),
+      field, line,
       make("div", { className: "live-code-own-buttons" },
         make("button", { type: "button", textContent: "Cancel", onclick: () => element.close() }),
         make("button", { value: "connect", textContent: "Connect" }))));
