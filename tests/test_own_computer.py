@@ -91,7 +91,6 @@ def test_a_page_runs_its_cells_on_a_server_started_with_the_command_it_shows(new
     book = page.evaluate(BOOK_OUTPUTS)
     dialog, command = open_dialog(page)
     expect(dialog).to_contain_text("Ctrl-C")
-    assert_nothing_serious(page)  # axe-core, on the page with the dialog open
     assert command.startswith("python3.11 -m venv ") and "/binder/requirements.txt && " in command
     assert f"--ServerApp.allow_origin={site} " in f"{command} "  # this page's own origin, read where it is served
     with jupyter_server(server_options(command), tmp_path / "server") as address:
@@ -153,6 +152,19 @@ def test_a_wrong_token_or_address_gets_a_plain_message_and_another_try(new_page,
             assert page.evaluate("sessionStorage.length") == 0, given
         connect(dialog, address)
         page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=WAIT)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_axe_finds_nothing_serious_in_the_dialog_and_its_message_on_phone_and_desktop(new_page, site, mode):
+    page = new_page(color_scheme=mode)
+    page.goto(f"{site}/{AUTOGRAD}")
+    dialog, _ = open_dialog(page)
+    connect(dialog, "jupyter")
+    expect(dialog.get_by_role("status")).to_contain_text("That is not an address")
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 844})
+        assert_nothing_serious(page)
 
 
 @pytest.mark.timeout(180)

@@ -76,12 +76,13 @@ function dialog(commandText) {
     make("h2", { id: "live-code-own-title", textContent: "Run this page's code on your computer" }),
     make("p", { textContent: `Live Code can run the cells on a Jupyter server on your computer instead of Binder. ` +
       `That server runs the code this site (${location.origin}) sends it, as you, with your files: start it only ` +
-      "if you trust this site, and stop it when you are done with Ctrl-C in its terminal." }),
-    make("p", { textContent: "1. In a terminal, run this (it makes a folder pytorch-book, where the code's files go, " +
-      "and installs the book's packages into it, about 1 GB; they are locked for Linux on x86-64 with Python 3.11: " +
-      "elsewhere, install torch, numpy, matplotlib, scikit-learn and jupyter-server yourself, then start only the " +
-      "command's last part, from jupyter server on):" }),
+      "if you trust this site, and stop it with Ctrl-C in its terminal when you are done." }),
+    make("p", { textContent: "1. In a terminal, run:" }),
     make("pre", {}, make("code", { textContent: commandText })), copy,
+    make("p", { className: "live-code-hint", textContent: "It makes a folder pytorch-book, where the code's files " +
+      "go, with the book's packages in it (about 1.5 GB), as locked for Linux on x86-64 and Python 3.11. Elsewhere, " +
+      "install torch, numpy, matplotlib, scikit-learn and jupyter-server yourself and run the part from jupyter " +
+      "server on." }),
     // Enter in the field connects: Connect is the form's one submit button.
     make("form", { method: "dialog" },
       make("p", {}, make("label", { htmlFor: field.id, textContent: "2. The address it prints, with its token " +
