@@ -154,6 +154,24 @@ def test_a_wrong_token_or_address_gets_a_plain_message_and_another_try(new_page,
         page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=WAIT)
 
 
+@pytest.mark.timeout(180)
+def test_a_page_already_running_elsewhere_moves_to_the_server_given_next(new_page, site, tmp_path):
+    page = new_page()
+    page.goto(f"{site}/{AUTOGRAD}")
+    dialog, command = open_dialog(page)
+    with jupyter_server(server_options(command), tmp_path / "first") as first:
+        connect(dialog, first)
+        page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=WAIT)
+        with jupyter_server(server_options(command), tmp_path / "second") as second:
+            dialog, _ = open_dialog(page)
+            connect(dialog, second)
+            expect(page.locator(".live-code-status")).to_contain_text("Reconnected, to a new kernel")
+            assert page.evaluate("thebe.server.settings.baseUrl") == second.split("?")[0]
+            cell = live_cell(page, "import torch")
+            run_button(cell).click()
+            expect(page.locator(".live-code-status")).to_contain_text("Cell 1 ran.")
+
+
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("mode", ["light", "dark"])
 def test_axe_finds_nothing_serious_in_the_dialog_and_its_message_on_phone_and_desktop(new_page, site, mode):
