@@ -4,19 +4,21 @@ the server printed, and says plainly why not when the server refuses it or the a
 `jupyter server` from the tests' venv with the options the page's command gives, and stops it and its kernels."""
 
 import contextlib
+import json
 import os
 import re
 import shlex
 import subprocess
 import sys
 import threading
+import urllib.request
 from urllib.parse import urlsplit
 
 import psutil
 import pytest
 from playwright.sync_api import expect
 
-from book import assert_nothing_serious, watch
+from book import assert_nothing_serious, until, watch
 from booktools.browser import CHROMIUM_SHELL, FLAGS, require
 from booktools.live_page import WAIT, kernel_output, live_cell, run_button
 from booktools.live_server import free_port
@@ -77,6 +79,13 @@ def jupyter_server(options, folder):
             raise AssertionError(f"jupyter server left a kernel running: {kernel}")
 
 
+def sessions(address):
+    """The sessions (kernels of pages) the server runs, as a program with its token asks."""
+    base, query = address.split("?")
+    with urllib.request.urlopen(f"{base}api/sessions?{query}", timeout=30) as answer:
+        return json.load(answer)
+
+
 def connect(dialog, address):
     """Give the dialog an address, as the reader pastes it, and press Connect."""
     dialog.get_by_label("The address it prints").fill(address)
@@ -107,6 +116,8 @@ def test_a_page_runs_its_cells_on_a_server_started_with_the_command_it_shows(new
         # In this tab only: not in the page's address, not in storage that outlives the tab.
         assert token in page.evaluate("sessionStorage.getItem('live-code-own-server')")
         assert token not in page.url and token not in page.evaluate("JSON.stringify(localStorage)")
+        page.close(run_before_unload=True)  # as a reader closes the tab: its kernel is shut down
+        until(lambda: sessions(address) == [], "the closed page's kernel still runs")
     assert problems == []
 
 
