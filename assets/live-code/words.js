@@ -114,8 +114,8 @@ const SERVER = {
   refused: "`make live` was started again: open the address it printed, then press Reconnect.",
   silent: "Neither the kernel server nor the book's site answers: `make live` has stopped. Start it again, then " +
     "press Reconnect.",
-  own: "The Jupyter server on your computer is not answering: has it stopped? Reconnect tries it again; a server " +
-    "started again has a new token, which the launch menu's Your computer takes.",
+  own: "The Jupyter server on your computer does not answer. Reconnect tries it again; a server you started again " +
+    "has a new token: give its address in the launch menu's Your computer.",
   binder: "The Binder server has gone away (Binder stops a server that sits idle for about ten minutes). Reconnect " +
     "starts a new one.",
 };
