@@ -166,7 +166,7 @@ def test_a_wrong_token_or_address_gets_a_plain_message_and_another_try(new_page,
 
 
 @pytest.mark.timeout(180)
-def test_a_page_already_running_elsewhere_moves_to_the_server_given_next(new_page, site, tmp_path):
+def test_a_page_already_on_a_kernel_moves_to_the_server_given_next_and_says_when_it_stops(new_page, site, tmp_path):
     page = new_page()
     page.goto(f"{site}/{AUTOGRAD}")
     dialog, command = open_dialog(page)
@@ -181,6 +181,9 @@ def test_a_page_already_running_elsewhere_moves_to_the_server_given_next(new_pag
             cell = live_cell(page, "import torch")
             run_button(cell).click()
             expect(page.locator(".live-code-status")).to_contain_text("Cell 1 ran.")
+        # Stopped, as with Ctrl-C in its terminal: the page says so, and how to go on.
+        expect(page.locator(".live-code-status")).to_contain_text("The Jupyter server on your computer does not answer")
+        expect(page.get_by_role("button", name="Reconnect")).to_be_visible()
 
 
 @pytest.mark.timeout(120)
