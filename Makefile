@@ -3,6 +3,7 @@
 #   make test   run the test suite (builds the book first if needed)
 #   make serve  preview the built book on http://127.0.0.1:$(PORT)
 #   make live   the same, with live code on a private local Jupyter kernel (Ctrl-C stops both)
+#   make hub    the book on a development JupyterHub, each reader on a server of their own (HUB_PASSWORD=... make hub)
 #   make links  check every external link (needs the network; internal links are checked by every build)
 #   make lock   write the locks (requirements.txt, tests/ and binder/) from the hand-edited requirements.in files
 #   make lint   ruff and ESLint: the Python and the JavaScript as pyproject.toml and eslint.config.js say (also a
@@ -18,7 +19,7 @@ BIN := $(VENV)/bin
 # A reader's kernel for the tests: only what Binder installs.
 READER := .venv-reader
 
-.PHONY: book test serve live clean notebooks links lighthouse benchmark lock lint compat browsers js-test js-lint
+.PHONY: book test serve live hub clean notebooks links lighthouse benchmark lock lint compat browsers js-test js-lint
 
 book: $(VENV)/.book-installed node_modules/.package-lock.json
 	$(BIN)/jupyter-book build $(BOOK) --warningiserror --nitpick --keep-going
@@ -37,6 +38,10 @@ serve:
 
 live: book
 	$(BIN)/python -m booktools.live_server --port $(PORT)
+
+# JupyterHub, its proxy, the book service and the readers' servers on 127.0.0.1, until Ctrl-C (booktools/hub.py).
+hub: book $(VENV)/.test-installed $(READER)/.installed
+	$(BIN)/python -m booktools.hub --port $(PORT)
 
 clean:
 	rm -rf _build

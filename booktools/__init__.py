@@ -21,6 +21,10 @@ Commands (the Makefile calls them):
                                       site and hands the token to a browser that opened the printed address;
                                       kernel_server is the jupyter server it starts, kernel_access who may
                                       use it
+    python -m booktools.hub           the book on a development JupyterHub (make hub): hub_book is the book service
+                                      the Hub runs (its login, the reader's server and token); book_service() is
+                                      what a class's own jupyterhub_config.py adds
+    python -m booktools.benchmark_hub readers at once on `make hub`: time to first output and memory per reader
     python -m booktools.static_host   the built site as a static host serves it (make serve; the tests, Lighthouse)
     python -m booktools.browser       Chromium and its headless shell, where missing (make browsers)
     python -m booktools.benchmark     speed and weight (make benchmark): benchmark_builds, benchmark_reading,
@@ -32,6 +36,7 @@ Shared by the tools and the tests:
     toc          the chapters, from _toc.yml
     make_book    the make targets run as a contributor runs them; a copy of the book to build
     make_live    `make live` started and stopped as a reader does; live_page drives Live Code in a page
+    make_hub     `make hub` started and stopped as a reader does, readers logged in
     page_weight  what a first visit to a page downloads; baseline and stopwatch time chapters and steps
 
 This file imports nothing heavy, so that each command loads only what it uses: the live server no Sphinx, a build

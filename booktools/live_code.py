@@ -5,6 +5,7 @@ itself; Live Code's script (the ES modules in assets/live-code/, bundled by esbu
 chunks it imports) starts it on the click, on Binder or on the kernel that `make live` names in _static/live-code.json.
 """
 
+import importlib.metadata
 import json
 import shutil
 import subprocess
@@ -18,6 +19,15 @@ from booktools import ROOT, copy_if_changed, vendored, write_if_changed
 from booktools.downloads import downloadable
 
 ASSETS = ROOT / "assets" / "live-code"
+# The launch menu's entry for Live Code on a Jupyter server on the reader's computer (assets/live-code/own.js).
+OWN_COMPUTER = {
+    "type": "javascript",
+    "text": "Your computer",
+    "tooltip": "Run the code on a Jupyter server on your computer",
+    "javascript": "initThebe('own')",
+    "icon": "fas fa-code",
+    "label": "launch-own-computer",
+}
 
 
 def setup(app):
@@ -39,6 +49,9 @@ def live_code_on_pages_with_code(app, pagename, templatename, context, doctree):
         return
     if any("cell" in node["classes"] for node in doctree.findall(nodes.container)):
         app.add_js_file("live-code.js", type="module")  # it loads the rest, live-code.css and thebe on the click
+        for group in context.get("header_buttons", []):
+            if group.get("label") == "launch-buttons":
+                group["buttons"].append(OWN_COMPUTER)
     elif "header_buttons" in context:
         # Nothing to run on this page: no Binder, Colab or Live Code buttons.
         context["header_buttons"] = [b for b in context["header_buttons"] if b.get("label") != "launch-buttons"]
@@ -66,6 +79,13 @@ def copy_live_code_and_downloads(app, exception):
         "repoProvider": "github",
     }
     write_if_changed(static / "live-code.json", json.dumps({"binder": binder}, indent=1) + "\n")
+    # What the reader's own server needs (own.js shows the command): Binder's packages, from the book's repository,
+    # and Jupyter's server at the version the book is tested with. Not in live-code.json, which `make live` answers.
+    own = {
+        "requirements": f"https://raw.githubusercontent.com/{repository}/{binder['ref']}/binder/requirements.txt",
+        "jupyterServer": f"jupyter-server=={importlib.metadata.version('jupyter_server')}",
+    }
+    write_if_changed(static / "own-computer.json", json.dumps(own, indent=1) + "\n")
     # The download button offers the chapter's Colab-ready notebook with the page's outputs, not myst-nb's copy with
     # the glue cells (and, read from the cache, no outputs).
     for docname in app.env.found_docs:

@@ -56,7 +56,8 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         name, value = self.cookie
         held = http.cookies.SimpleCookie(self.headers.get("Cookie", "")).get(name)
         if not (held and hmac.compare_digest(held.value.encode(), value.encode())):
-            return self.refuse(403, "this browser has not opened the address `make live` printed (with its key)")
+            why = "this browser has not opened the address `make live` printed (with its key): open it, then reload"
+            return self.refuse(403, why + " this page.")
         if self.headers.get("Host") != f"127.0.0.1:{self.server.server_port}":
             return self.refuse(403, "Live code is served to http://127.0.0.1 only")
         if self.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):

@@ -1,9 +1,27 @@
 // The bar under the chapter's title: a status line saying what the kernel is doing, and the page's actions. It stays
 // in view, so that a reader at the foot of the page still sees them.
+import { root } from "./page.js";
+
 export const make = (tag, properties, ...children) => {
   const element = Object.assign(document.createElement(tag), properties);
   element.append(...children);
   return element;
+};
+
+// A script or stylesheet added to the page: resolves once it loaded.
+export const load = (tag, attributes) =>
+  new Promise((resolve, reject) => {
+    const element = Object.assign(document.createElement(tag), attributes);
+    element.onload = resolve;
+    element.onerror = () => reject(new Error(`could not load ${attributes.src ?? attributes.href}`));
+    document.head.append(element);
+  });
+
+// Live Code's stylesheet, once for the bar and the dialogs alike.
+let styles = null;
+export const loadStyles = () => {
+  styles ??= load("link", { rel: "stylesheet", href: `${root}_static/live-code.css` });
+  return styles;
 };
 
 let line = null;

@@ -1,7 +1,9 @@
 // The page's connection to its kernel: the first one, Reconnect, Restart, and noticing when the kernel goes away.
 import { confirmLoss, say } from "./bar.js";
 import { askServer, newServer, startSession, starting } from "./kernel.js";
-import { letGo, own, readSettings } from "./page.js";
+import { letGo, own } from "./local.js";
+import { ownServer } from "./own.js";
+import { readSettings } from "./page.js";
 import * as queue from "./queue.js";
 import { apply, page, pump } from "./runner.js";
 import { READY, gone } from "./words.js";
@@ -23,10 +25,10 @@ export async function connect(server) {
       settings = await serverSettings(); // `make live` started again answers with a new port and token
     } catch (error) {
       apply(queue.lost(page.state));
-      return say(error.refused ? `Live code: ${error.message}. Open it, then press Reconnect.`
+      return say(error.refused ? `Live code: ${error.message}`
         : "The book's server is not answering: start `make live` again, then press Reconnect.", "error");
     }
-    say(starting(local));
+    say(starting(setLocal(settings)));
     server = newServer(settings);
   }
   try {
@@ -83,13 +85,17 @@ function lost(why) {
 
 // While `make live` starts a new kernel server (its last one stopped), the site answers 503: wait for the new one,
 // so that one Reconnect is enough.
-async function serverSettings() {
+// A 503 says what the server is starting (`make live` a new kernel server; a JupyterHub the reader's server).
+// A server on the reader's own computer, which they gave in this tab (own.js), comes first.
+export async function serverSettings() {
+  const mine = ownServer();
+  if (mine) return { server: mine };
   for (const deadline = Date.now() + SERVER_START_MS; ;) {
     try {
       return await readSettings();
     } catch (error) {
       if (!error.restarting || Date.now() > deadline) throw error;
-      say("`make live` is starting a new kernel server…");
+      say(`${error.message}…`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
@@ -99,6 +105,7 @@ const SERVER_START_MS = 60_000;
 // How the site answers for the kernel server's settings, against the token of the server the page was on.
 async function askSite(token) {
   if (!local) return "binder";
+  if (ownServer()) return "own";
   try {
     return (await readSettings()).server.token === token ? "same" : "new";
   } catch (error) {

@@ -10,8 +10,9 @@ import "./page.js";
 
 let started = null;
 
-// The theme's "Live Code" button calls this.
-window.initThebe = () => {
+// The theme's "Live Code" button calls this; the launch menu's "Your computer" calls it with "own".
+window.initThebe = (where) => {
+  if (where === "own") return import("./own.js").then(({ runOnOwnComputer }) => runOnOwnComputer()).catch(console.error);
   started ??= import("./session.js").then(({ start }) => start(), (error) => {
     started = null; // the next click tries again
     console.error(error);

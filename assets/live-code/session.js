@@ -1,30 +1,22 @@
 // Live Code started, on the click: thebe loaded, the cells made live, the page connected to its kernel.
-import { makeBar, say } from "./bar.js";
+import { load, loadStyles, makeBar, say } from "./bar.js";
 import { nameEditors, prepareCells, setUpCell } from "./cells.js";
-import { connect, restart, setLocal } from "./connection.js";
+import { connect, restart, serverSettings, setLocal } from "./connection.js";
 import { setUpExercises } from "./exercises.js";
 import { binderPhase, options, starting } from "./kernel.js";
 import { cutLongOutputs } from "./outputs.js";
-import { readSettings, root, warming } from "./page.js";
+import { root, warming } from "./page.js";
 import { page, render, run, runAll, stop } from "./runner.js";
 
 const vendor = `${root}_static/vendor/thebe/`;
 
-const load = (tag, attributes) =>
-  new Promise((resolve, reject) => {
-    const element = Object.assign(document.createElement(tag), attributes);
-    element.onload = resolve;
-    element.onerror = () => reject(new Error(`could not load ${attributes.src ?? attributes.href}`));
-    document.head.append(element);
-  });
-
 const actions = { runAll, stop, restart, reconnect: () => connect() };
 
 async function begin() {
-  const styles = load("link", { rel: "stylesheet", href: `${root}_static/live-code.css` });
+  const styles = loadStyles();
   makeBar(actions);
   say("Live code: loading…");
-  const settings = await readSettings();
+  const settings = await serverSettings();
   say(starting(setLocal(settings)));
   await Promise.all([
     load("script", { src: `${vendor}index.js` }),
@@ -52,7 +44,7 @@ async function begin() {
 export function start() {
   return begin().catch((error) => {
     makeBar(actions);
-    say(error.refused ? `Live code: ${error.message}. Open it, then reload this page.`
+    say(error.refused ? `Live code: ${error.message}`
       : `Live code could not start: ${error.message}. Reload the page to try again.`, "error");
     console.error(error);
   });

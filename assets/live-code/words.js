@@ -90,7 +90,8 @@ export function hint(state, index, hidden) {
 // Why the kernel went away, from what the page was told (its status) or found out (its server's answers): only what
 // is known. server: how the kernel server answered ("listed" the kernel, "unlisted", or "silent"); site: how the site
 // answered for the kernel server's settings: the "same" server, a "new" one, "restarting" it, "refused" (another
-// `make live`), "silent", or "binder" (no site of ours to ask).
+// `make live`), "silent", "own" (a server on the reader's computer, which no site of ours knows of) or "binder" (no
+// site of ours to ask).
 export function gone({ status, server, site }) {
   if (status === "autorestarting") {
     return `The kernel stopped (its process ended) and was started again: what the cells made is gone. ${READY}`;
@@ -113,6 +114,8 @@ const SERVER = {
   refused: "`make live` was started again: open the address it printed, then press Reconnect.",
   silent: "Neither the kernel server nor the book's site answers: `make live` has stopped. Start it again, then " +
     "press Reconnect.",
+  own: "The Jupyter server on your computer does not answer. Reconnect tries it again; a server you started again " +
+    "has a new token: give its address in the launch menu's Your computer.",
   binder: "The Binder server has gone away (Binder stops a server that sits idle for about ten minutes). Reconnect " +
     "starts a new one.",
 };

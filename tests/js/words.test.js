@@ -40,8 +40,9 @@ test("a kernel that went away is reported with what is known, never a guess", ()
   assert.match(words.gone({ server: "silent", site: "silent" }), /^Neither the kernel server nor the book's site answers: `make live` has stopped/);
   assert.match(words.gone({ server: "silent", site: "refused" }), /`make live` was started again: open the address/);
   assert.match(words.gone({ server: "silent", site: "binder" }), /^The Binder server has gone away/);
+  assert.match(words.gone({ server: "silent", site: "own" }), /^The Jupyter server on your computer does not answer/);
   const said = ["autorestarting", "dead", undefined].flatMap((status) => ["listed", "unlisted", "silent"].flatMap(
-    (server) => ["same", "new", "restarting", "refused", "silent", "binder"].map((site) => words.gone({ status, server, site }))));
+    (server) => ["same", "new", "restarting", "refused", "silent", "own", "binder"].map((site) => words.gone({ status, server, site }))));
   assert.ok(said.every((text) => typeof text === "string" && !/\?/.test(text)), "a case with no words, or a guess");
 });
 
