@@ -8,6 +8,7 @@ file lock, in a folder all workers share (pytest-xdist's own recipe); the others
 
 import functools
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -27,6 +28,10 @@ from booktools.static_host import serving
 # A kernel's first cell imports torch: seconds on a busy machine. Every wait is bounded all the same: pytest-timeout
 # stops a test that hangs (pyproject.toml).
 expect.set_options(timeout=WAIT)
+# Every kernel the tests start (the reader's runs, `make live`'s, the Hub's) shares the cores with the other workers'.
+# torch's OpenMP threads spin while they wait for one another, taking the CPU from the rest; waiting passively, as the
+# build's kernels do (booktools.execution), changes no output. Set here, before any worker starts a process.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 @pytest.fixture(scope="session")

@@ -45,4 +45,8 @@ export async function warmUp({ server }) {
 }
 
 let warm = null;
-export const letGo = () => warm?.close();
+// A socket still connecting is closed once open: closed while the server prepares its kernel's connection,
+// jupyter_server's handler raises (it reads the connection its own close handler has just dropped).
+export const letGo = () => (warm?.readyState === WebSocket.CONNECTING
+  ? warm.addEventListener("open", () => warm.close())
+  : warm?.close());
