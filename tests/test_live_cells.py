@@ -211,6 +211,10 @@ def test_a_running_cell_is_not_queued_again_and_gives_the_books_output(page, liv
 def test_stop_interrupts_the_running_cell_drops_those_waiting_and_a_run_below_does_not_start_it_again(page, live):
     open_live(page, f"{live.url}/{TRAINING}")
     training, after = live_cell(page, "def train_one_epoch"), live_cell(page, "fig, (left, right) = plt.subplots")
+    # The training, then a wait: a fast machine trains before Stop reaches the kernel.
+    training.locator(".CodeMirror").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.insert_text("\nimport time\n\ntime.sleep(120)")
     run_button(training).click()
     run_button(after).click()  # waits for the training
     running(page, training)
