@@ -35,6 +35,7 @@ def setup(app):
     # setting (sphinx-thebe's name) and fills in the repository, which is where Binder starts a kernel.
     app.add_config_value("thebe_config", {}, "html")
     app.connect("builder-inited", add_live_code_files)
+    app.connect("doctree-read", launch_the_notebook_once_written)
     app.connect("html-page-context", live_code_on_pages_with_code, priority=600)  # after the theme's buttons
     app.connect("build-finished", copy_live_code_and_downloads)
 
@@ -44,10 +45,22 @@ def add_live_code_files(app):
     vendored("esbuild")
 
 
+def has_code(doctree):
+    return any("cell" in node["classes"] for node in doctree.findall(nodes.container))
+
+
+def launch_the_notebook_once_written(app, doctree):
+    """The theme's Binder and Colab links open the chapter's notebook if it exists as the page is written, its
+    Markdown otherwise: a page with code is written again when `make notebooks` writes or changes its notebook (and,
+    until then, on every build)."""
+    if has_code(doctree):
+        app.env.note_dependency(str(Path(app.env.doc2path(app.env.docname)).with_suffix(".ipynb")))
+
+
 def live_code_on_pages_with_code(app, pagename, templatename, context, doctree):
     if doctree is None:
         return
-    if any("cell" in node["classes"] for node in doctree.findall(nodes.container)):
+    if has_code(doctree):
         app.add_js_file("live-code.js", type="module")  # it loads the rest, live-code.css and thebe on the click
         for group in context.get("header_buttons", []):
             if group.get("label") == "launch-buttons":

@@ -38,3 +38,8 @@ def run_button(cell):
 def kernel_output(cell):
     """What the kernel printed below a cell (not the output the build wrote there)."""
     return cell.locator(".jp-OutputArea")
+
+
+def status(page):
+    """What the Live Code bar says (the own-computer dialog has a status line of its own)."""
+    return page.locator(".live-code-bar .live-code-status")

@@ -23,6 +23,8 @@ from booktools.live_page import WAIT
 from booktools.live_server import free_port
 from booktools.make_book import copy_of_book, make, output, write_toc
 from booktools.make_live import LiveServer
+from booktools.notebook_cells import notebook_text
+from booktools.notebooks import reader_notebook
 from booktools.static_host import serving
 
 # A kernel's first cell imports torch: seconds on a busy machine. Every wait is bounded all the same: pytest-timeout
@@ -57,16 +59,20 @@ def book(shared):
 @pytest.fixture(scope="session")
 def grown_book(shared):
     """A book of two fixture chapters built with the README's command, then built again with a third chapter added to
-    its _toc.yml (run alone; every page written again): the book's folder, and each build's exit code and output."""
+    its _toc.yml (run alone; every page written again), then once more after its notebook was written, as `make
+    notebooks` writes it: the book's folder, and each build's exit code and output."""
 
     def build(path):
         fixtures = ROOT / "tests" / "fixtures" / "chapters"
         book = copy_of_book(path.with_name("grown-book"), [fixtures / "small.md", fixtures / "small-too.md"])
         first = make("book", f"BOOK={book}")
-        (book / "chapters" / "added-later.md").write_text((fixtures / "added-later.md").read_text())
-        write_toc(book, ["small", "small-too", "added-later"])
+        added = book / "chapters" / "03-added-later.md"  # numbered, as a notebook's header says which chapter it is
+        added.write_text((fixtures / "added-later.md").read_text())
+        write_toc(book, ["small", "small-too", "03-added-later"])
         second = make("book", f"BOOK={book}")
-        path.write_text(json.dumps([[done.returncode, output(done)] for done in (first, second)]))
+        added.with_suffix(".ipynb").write_text(notebook_text(reader_notebook(added)))
+        third = make("book", f"BOOK={book}")
+        path.write_text(json.dumps([[done.returncode, output(done)] for done in (first, second, third)]))
 
     builds = json.loads(once(shared, "grown-book.json", build).read_text())
     for returncode, log in builds:

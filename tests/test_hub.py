@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from book import record_status
-from booktools.live_page import kernel_output, live_cell, run_button, start_live_code
+from booktools.live_page import kernel_output, live_cell, run_button, start_live_code, status
 from booktools.live_server import free_port
 from booktools.make_hub import HubServer
 
@@ -165,9 +165,9 @@ def test_a_stopped_server_is_started_again_from_the_page_which_says_so(hub, read
         home.get_by_role("button", name="Stop My Server").click()  # as the reader stops it on the Hub's page
         expect(home.get_by_role("button", name="Start My Server")).to_be_visible(timeout=60_000)
         home.close()
-        expect(page.locator(".live-code-status")).to_have_attribute("data-state", "error", timeout=60_000)
+        expect(status(page)).to_have_attribute("data-state", "error", timeout=60_000)
         page.get_by_role("button", name="Reconnect").click()
-        expect(page.locator(".live-code-status")).to_contain_text("Reconnected, to a new kernel", timeout=120_000)
+        expect(status(page)).to_contain_text("Reconnected, to a new kernel", timeout=120_000)
         assert "Live code: starting your Jupyter server on the Hub…" in page.evaluate("said")
         last = live_cell(page, LAST_OF_THE_FIRST_CELLS)
         run_button(last).click()

@@ -12,7 +12,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from book import record_status, watch
-from booktools.live_page import kernel_output, live_cell, run_button, start_live_code
+from booktools.live_page import kernel_output, live_cell, run_button, start_live_code, status
 from booktools.make_live import LiveServer
 
 AUTOGRAD = "chapters/01-autograd.html"
@@ -32,10 +32,6 @@ def open_live(page, url):
     book = page.evaluate(BOOK_OUTPUTS)
     start_live_code(page)
     return book
-
-
-def status(page):
-    return page.locator(".live-code-status")
 
 
 def said(page):

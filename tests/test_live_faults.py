@@ -14,10 +14,10 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from booktools.live_page import kernel_output, live_cell, run_button, start_live_code
+from booktools.live_page import kernel_output, live_cell, run_button, start_live_code, status
 from booktools.live_server import free_port
 from booktools.make_live import LiveServer
-from test_live_cells import AUTOGRAD, index, lines, open_live, running, said, settled, status
+from test_live_cells import AUTOGRAD, index, lines, open_live, running, said, settled
 
 GRACE = 2  # seconds: this server's PageKernels.orphan_grace
 

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from book import until
 from booktools.kernel_server import PageKernels
-from booktools.live_page import press_live_code
+from booktools.live_page import press_live_code, status
 from booktools.live_server import free_port
 from booktools.make_live import LiveServer
 from booktools.static_host import serving
@@ -116,7 +116,7 @@ def test_a_browser_that_did_not_open_the_printed_address_gets_no_kernel_and_is_t
         page = context.new_page()
         page.goto(f"{live.url}/{AUTOGRAD}")
         press_live_code(page)
-        expect(page.locator(".live-code-status")).to_contain_text("has not opened the address `make live` printed")
+        expect(status(page)).to_contain_text("has not opened the address `make live` printed")
         assert kernels(live) <= before  # none started (an earlier test's may be going)
     finally:
         context.close()
@@ -152,7 +152,7 @@ def test_kernels_are_capped_per_page_and_in_all_and_the_page_says_so(book, page)
         assert "at most 2 kernels at once" in json.load(refused.value)["message"]
         page.goto(f"{server.url}/{AUTOGRAD}")
         press_live_code(page)
-        expect(page.locator(".live-code-status")).to_contain_text("`make live` runs at most 2 kernels at once")
+        expect(status(page)).to_contain_text("`make live` runs at most 2 kernels at once")
         assert len(kernels(server)) == 2
         output = server.stop()
     assert "Traceback" not in output and "Stopped the book and its kernel server" in output

@@ -1,5 +1,6 @@
 """Every page's navigation follows _toc.yml (booktools.navigation): a chapter added to it appears in every older
-page's sidebar and next/previous links after an ordinary build, with no clean build."""
+page's sidebar and next/previous links after an ordinary build, with no clean build; and its launch links open its
+notebook as soon as `make notebooks` wrote it (booktools.live_code)."""
 
 from bs4 import BeautifulSoup
 
@@ -15,5 +16,12 @@ def navigation(book, chapter):
 def test_a_chapter_added_to_the_toc_is_in_every_older_pages_navigation(grown_book):
     book, _logs = grown_book  # two chapters built, then a third added to _toc.yml and built again
     for chapter in ["small", "small-too"]:
-        assert "added-later.html" in navigation(book, chapter)[0], chapter
-    assert navigation(book, "small-too")[1] == "added-later.html"
+        assert "03-added-later.html" in navigation(book, chapter)[0], chapter
+    assert navigation(book, "small-too")[1] == "03-added-later.html"
+
+
+def test_a_chapters_launch_links_open_its_notebook_once_make_notebooks_wrote_it(grown_book):
+    book, _logs = grown_book  # the third build: only the added chapter's notebook is new
+    page = BeautifulSoup((book / "_build" / "html" / "chapters" / "03-added-later.html").read_text(), "html.parser")
+    launch = {a.get_text(strip=True): a["href"] for a in page.select(".dropdown-launch-buttons a[href]")}
+    assert all(launch[name].endswith("chapters/03-added-later.ipynb") for name in ("Binder", "Colab")), launch

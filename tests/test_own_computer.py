@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from book import assert_nothing_serious, until, watch
 from booktools.browser import CHROMIUM_SHELL, FLAGS, require
-from booktools.live_page import WAIT, kernel_output, live_cell, run_button
+from booktools.live_page import WAIT, kernel_output, live_cell, run_button, status
 from booktools.live_server import free_port
 from booktools.static_host import serving
 
@@ -176,13 +176,13 @@ def test_a_page_already_on_a_kernel_moves_to_the_server_given_next_and_says_when
         with jupyter_server(server_options(command), tmp_path / "second") as second:
             dialog, _ = open_dialog(page)
             connect(dialog, second)
-            expect(page.locator(".live-code-status")).to_contain_text("Reconnected, to a new kernel")
+            expect(status(page)).to_contain_text("Reconnected, to a new kernel")
             assert page.evaluate("thebe.server.settings.baseUrl") == second.split("?")[0]
             cell = live_cell(page, "import torch")
             run_button(cell).click()
-            expect(page.locator(".live-code-status")).to_contain_text("Cell 1 ran.")
+            expect(status(page)).to_contain_text("Cell 1 ran.")
         # Stopped, as with Ctrl-C in its terminal: the page says so, and how to go on.
-        expect(page.locator(".live-code-status")).to_contain_text("The Jupyter server on your computer does not answer")
+        expect(status(page)).to_contain_text("The Jupyter server on your computer does not answer")
         expect(page.get_by_role("button", name="Reconnect")).to_be_visible()
 
 
