@@ -35,6 +35,7 @@ Shared by the tools and the tests:
     checking     an exercise's checks said in words (plain Python: the notebooks carry a copy)
     toc          the chapters, from _toc.yml
     make_book    the make targets run as a contributor runs them; a copy of the book to build
+    at_a_terminal  a server started as at a terminal and stopped with Ctrl-C: make_live's and make_hub's base
     make_live    `make live` started and stopped as a reader does; live_page drives Live Code in a page
     make_hub     `make hub` started and stopped as a reader does, readers logged in
     page_weight  what a first visit to a page downloads; baseline and stopwatch time chapters and steps

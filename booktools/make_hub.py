@@ -10,50 +10,31 @@ block.
 import contextlib
 import os
 import secrets
-import signal
-import subprocess
-import threading
 import time
 
 import psutil
 
-from booktools import ROOT
+from booktools.at_a_terminal import AtATerminal
 from booktools.live_page import WAIT
 
 # What Chromium sends with a page's fetch of live-code.json (Playwright's requests send none of it).
 AS_A_PAGE = {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}
 
 
-class HubServer:
+class HubServer(AtATerminal):
     """`make hub PORT=port` in its own process group with a fresh HUB_PASSWORD, stopped with SIGINT to the group, as
     a terminal's Ctrl-C does. The book is the one already built (`-o book`)."""
 
+    name, stop_within = "make hub", 60
+
     def __init__(self, port, timeout=120):
         self.password = secrets.token_urlsafe(16)
-        self.process = subprocess.Popen(
-            ["make", "--no-print-directory", "-o", "book", "hub", f"PORT={port}"],
-            cwd=ROOT,
-            env={**os.environ, "HUB_PASSWORD": self.password},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        self.url, self.output, running = f"http://127.0.0.1:{port}", "", threading.Event()
-        # Read all it prints, so that a chatty Hub never blocks on a full pipe.
-        self.reader = threading.Thread(target=self._read, args=(running,))
-        self.reader.start()
-        if not running.wait(timeout) or self.process.poll() is not None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.reader.join()
-            raise AssertionError(f"make hub did not start in {timeout} s:\n{self.output[-5000:]}")
+        self.url = f"http://127.0.0.1:{port}"
+        command = ["make", "--no-print-directory", "-o", "book", "hub", f"PORT={port}"]
+        super().__init__(command, timeout, env={**os.environ, "HUB_PASSWORD": self.password})
 
-    def _read(self, running):
-        for line in self.process.stdout:
-            self.output += line
-            if "JupyterHub is now running at" in line:
-                running.set()
-        running.set()  # it stopped
+    def started(self, line):
+        return "JupyterHub is now running at" in line
 
     def processes(self):
         """Every process `make hub` started that runs now: the Hub, the proxy, the services, readers' servers and
@@ -96,17 +77,3 @@ class HubServer:
                 server = answer.json()["server"]
                 return server["baseUrl"].rstrip("/"), server["token"]
             time.sleep(float(answer.headers.get("retry-after", 1)))
-
-    def stop(self):
-        """Ctrl-C: SIGINT to the group, as a terminal sends it; what it printed."""
-        os.killpg(self.process.pid, signal.SIGINT)
-        self.process.wait(timeout=60)
-        self.reader.join()
-        return self.output
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exception):
-        if self.process.poll() is None:
-            self.stop()

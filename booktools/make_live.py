@@ -11,26 +11,23 @@ import contextlib
 import functools
 import http.client
 import json
-import os
-import signal
-import subprocess
 import sys
-import threading
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import psutil
 
-from booktools import ROOT
+from booktools.at_a_terminal import AtATerminal
 
 
-class LiveServer:
+class LiveServer(AtATerminal):
     """`make live PORT=port` in its own process group, stopped with SIGINT to the group, as a terminal's Ctrl-C does.
     The book is the one already built (`-o book`: not built again, under the feet of whoever reads it meanwhile).
     With `kernels` or `grace`, the same server with at most that many kernels, or a kernel whose page went away
     stopped after that many seconds (`make live` takes no such settings)."""
 
+    name, url, address = "make live", None, None  # url and address: as it printed them
     serving = []  # the LiveServers of this process that are running, for whoever opens pages to sign in to each
 
     def __init__(self, port, timeout=300, kernels=None, grace=None):
@@ -38,42 +35,15 @@ class LiveServer:
         options = [f"--{name}={value}" for name, value in (("kernels", kernels), ("grace", grace)) if value is not None]
         if options:
             command = [sys.executable, "-m", "booktools.live_server", f"--port={port}", *options]
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        self.output, self.url, serving = "", None, threading.Event()
-        # Read all it prints, so that a chatty server never blocks on a full pipe.
-        self.reader = threading.Thread(target=self._read, args=(serving,))
-        self.reader.start()
-        if not serving.wait(timeout) or self.url is None:
-            self._fail(ended=serving.is_set(), timeout=timeout)
+        super().__init__(command, timeout)
         LiveServer.serving.append(self)
 
-    def _read(self, serving):
-        for line in self.process.stdout:
-            self.output += line
-            if self.url is None and "http://127.0.0.1:" in line:
-                self.address = "http://" + line.split("http://")[1].split()[0]
-                self.url = self.address.split("?")[0].rstrip("/")
-                serving.set()
-        serving.set()  # it stopped
-
-    def _fail(self, ended, timeout):
-        """Stop what did not serve and say why, the why and its last line first: a summary of failures (pytest's,
-        the benchmark's) keeps one line."""
-        if not ended:  # still running: all it printed is read once it is gone
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.reader.join()
-        why = (
-            f"stopped before it served (exit code {self.process.wait()})" if ended else f"did not serve in {timeout} s"
-        )
-        said = [line for line in self.output.splitlines() if line.strip() and not line.startswith("make")]
-        raise AssertionError(f"make live {why}; it said last: {(said or [''])[-1]}\n{self.output}")
+    def started(self, line):
+        if "http://127.0.0.1:" in line:
+            self.address = "http://" + line.split("http://")[1].split()[0]
+            self.url = self.address.split("?")[0].rstrip("/")
+            return True
+        return False
 
     def sign_in(self, context):
         """Open the printed address in a browser context (Playwright's), which keeps the cookie it is given."""
@@ -122,14 +92,4 @@ class LiveServer:
     def stop(self):
         with contextlib.suppress(ValueError):  # stopped once already
             LiveServer.serving.remove(self)
-        os.killpg(self.process.pid, signal.SIGINT)
-        self.process.wait(timeout=30)
-        self.reader.join()
-        return self.output
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exception):
-        if self.process.poll() is None:
-            self.stop()
+        return super().stop()
