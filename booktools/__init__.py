@@ -20,7 +20,7 @@ Commands (the Makefile calls them):
     python -m booktools.live_server   the built book with a private local kernel (make live): live_site serves the
                                       site and hands the token to a browser that opened the printed address;
                                       kernel_server is the jupyter server it starts, kernel_access who may
-                                      use it
+                                      use it, page_connection how a page's messages reach its kernel
     python -m booktools.hub           the book on a development JupyterHub (make hub): hub_book is the book service
                                       the Hub runs (its login, the reader's server and token); book_service() is
                                       what a class's own jupyterhub_config.py adds

@@ -6,8 +6,10 @@ time over this one is what the build itself costs.
 import jupytext
 import nbclient
 import yaml
+from traitlets.config import Config
 
 from booktools import ROOT, toc
+from booktools.execution import KERNELS
 from booktools.stopwatch import timed
 
 
@@ -20,6 +22,7 @@ def execute(chapter):
         kernel_name=notebook.metadata.kernelspec.name,
         timeout=timeout,
         resources={"metadata": {"path": str(ROOT / "chapters")}},
+        config=Config(KERNELS),
     ).execute()
     return notebook
 

@@ -1,23 +1,20 @@
 """`make live`'s kernel server: jupyter server (`python -m booktools.kernel_server`) with what it loads of ours
-(--ServerApp.kernel_manager_class, kernel_websocket_connection_class; identity_provider_class is kernel_access's).
-With kernel_access, the only modules that import jupyter_server, never loaded by the book's build or the site."""
+(--ServerApp.kernel_manager_class; kernel_websocket_connection_class is page_connection's, identity_provider_class
+kernel_access's). With those two, the only modules that import jupyter_server, never loaded by the book's build or the
+site."""
 
 import asyncio
 import contextlib
 import functools
-import json
 import time
 
 import tornado.log
 from jupyter_server._tz import utcnow
 from jupyter_server.serverapp import ServerApp
-from jupyter_server.services.kernels.connection.base import deserialize_binary_message, deserialize_msg_from_ws_v1
-from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from jupyter_server.services.sessions.handlers import SessionRootHandler
 from tornado import web
 from tornado.ioloop import IOLoop
-from tornado.websocket import WebSocketClosedError
 from traitlets import Dict, Float, Integer, List, default
 
 
@@ -212,43 +209,6 @@ class PageKernels(AsyncMappingKernelManager):
 
     start_kernel, shutdown_kernel, restart_kernel = _async_start_kernel, _async_shutdown_kernel, _async_restart_kernel
     shutdown_all = _async_shutdown_all
-
-
-class PageConnection(ZMQChannelsWebsocketConnection):
-    """A page's websocket to its kernel. A kernel being stopped (PageKernels.between_cells) is sent nothing more, and
-    one sent a request to run code is marked busy at once, not a moment later when it says so. Either way, a kernel
-    that looked idle was stopped under a cell that reached it: a page closed as its warm-up imports went out left a
-    ZMQError traceback (seen in a test run beside a book build)."""
-
-    def handle_incoming_message(self, incoming_msg):
-        if getattr(self.kernel_manager, "stopping", False):
-            return
-        super().handle_incoming_message(incoming_msg)
-        if not self.channels or self.kernel_manager.execution_state != "idle":  # closed, or busy already
-            return
-        # The message as the base class reads it (it keeps nothing of it): the v1 protocol's frames, or JSON.
-        if self.subprotocol == "v1.kernel.websocket.jupyter.org":
-            channel, parts = deserialize_msg_from_ws_v1(incoming_msg)
-            header = self.session.unpack(parts[0])
-        else:
-            message = (deserialize_binary_message if isinstance(incoming_msg, bytes) else json.loads)(incoming_msg)
-            channel, header = message.get("channel") or "shell", message["header"]
-        if channel == "shell" and self.multi_kernel_manager.track_message_type(header["msg_type"]):
-            self.kernel_manager.execution_state = "busy"  # as the kernel's own status, on its way, will say
-
-    @property
-    def write_message(self):
-        """The page's websocket's write_message, as jupyter_server calls it, but with its failure read: a page closed
-        while a message was on its way failed the future it returns, which jupyter_server leaves unread, and asyncio
-        printed "Task exception was never retrieved" with two tracebacks."""
-
-        def write(message, binary=False):
-            with contextlib.suppress(WebSocketClosedError):
-                sent = self.websocket_handler.write_message(message, binary=binary)
-                sent.add_done_callback(lambda done: done.cancelled() or done.exception())
-                return sent
-
-        return write
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ def start_kernel_server(port, origin, token, kernels=None, grace=None):
         "--ServerApp.log_level=WARN",
         "--ServerApp.identity_provider_class=booktools.kernel_access.BookPagesOnly",
         "--ServerApp.kernel_manager_class=booktools.kernel_server.PageKernels",
-        "--ServerApp.kernel_websocket_connection_class=booktools.kernel_server.PageConnection",
+        "--ServerApp.kernel_websocket_connection_class=booktools.page_connection.PageConnection",
         # Kernels talk to the server over unix sockets, which only this user can open, instead of five TCP ports each.
         "--KernelManager.transport=ipc",
     ]

@@ -18,6 +18,7 @@ from filelock import FileLock
 from jupyter_client import KernelManager
 
 from booktools import ROOT, toc
+from booktools.execution import KERNELS
 from booktools.exercises import SAID_AFTER_SOLUTIONS, add_checks_after_solutions, take_checks_after_solutions
 from booktools.notebook_cells import chapter_code, glue_only, reader_code_cell
 
@@ -124,7 +125,7 @@ def independent_run(chapter, kernel_specs, folder):
 
 def run_in(kernel_specs, notebook, folder):
     """Run a notebook top to bottom in the "reader" kernel of kernel_specs, from folder, with the book's timeout."""
-    kernel = KernelManager(kernel_name="reader", kernel_spec_manager=kernel_specs)
+    kernel = KernelManager(kernel_name="reader", kernel_spec_manager=kernel_specs, **KERNELS["KernelManager"])
     resources = {"metadata": {"path": str(folder)}}
     nbclient.NotebookClient(notebook, km=kernel, timeout=CONFIG["execute"]["timeout"], resources=resources).execute()
     return notebook

@@ -93,7 +93,9 @@ def reader(shared, tmp_path_factory):
     specs = tmp_path_factory.mktemp("kernels")
     (specs / "reader").mkdir()
     argv = [str(ROOT / ".venv-reader" / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    (specs / "reader" / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "Reader"}))
+    # The reader's ipykernel (7.4) takes the encryption keys the build's kernels use (booktools.execution.KERNELS).
+    spec = {"argv": argv, "display_name": "Reader", "metadata": {"supported_encryption": ["curve"]}}
+    (specs / "reader" / "kernel.json").write_text(json.dumps(spec))
     return KernelSpecManager(kernel_dirs=[str(specs)])
 
 
