@@ -77,8 +77,9 @@ def said(cell):
     return "".join(output.get("text", "") for output in cell.get("outputs", []) if output.output_type == "stream")
 
 
-def passed(cell):
-    return said(cell).rstrip("\n").endswith(checking.PASSED)
+def passed(words):
+    """Whether what a check cell printed ends in the checks' pass."""
+    return words.rstrip("\n").endswith(checking.PASSED)
 
 
 def verify_checks(app, env):
@@ -115,7 +116,7 @@ def starting_point_problems(text, built):
     """[(line, problem)] of exercises whose checks passed on the untouched starting point, in the build's run."""
     problems = []
     for number, answer, check, _solution in exercises(built):
-        if passed(built.cells[check]):
+        if passed(said(built.cells[check])):
             problems.append(
                 (
                     line_of(text, built.cells[answer]),
@@ -132,7 +133,7 @@ def solution_problems(text, built):
     if said_after is None:  # run by myst-nb itself (a chapter with execution options of its own)
         return [(1, "its exercises' checks did not run after their solutions: booktools.execution runs them")]
     for (number, answer, _check, _solution), words in zip(exercises(built.nb), said_after, strict=True):
-        if not words.rstrip("\n").endswith(checking.PASSED):
+        if not passed(words):
             words = " ".join(words.split()) or "nothing"
             where = line_of(text, built.nb.cells[answer])
             return [(where, f"exercise {number}: its checks do not pass on the book's solution. They said: {words}")]

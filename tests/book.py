@@ -7,6 +7,8 @@ import ast
 import json
 import socket
 import time
+import urllib.error
+import urllib.request
 from urllib.parse import urlsplit
 
 import jupytext
@@ -46,6 +48,17 @@ def until(condition, what, seconds=30, wait=time.sleep):
             raise AssertionError(f"{what} within {seconds} s")
         wait(0.1)
     return found
+
+
+def answer(url, headers=None, method="GET", body=None):
+    """The status and body of a request, as any program on this machine can make it."""
+    data = json.dumps(body or {}).encode() if method == "POST" else None
+    request = urllib.request.Request(url, method=method, headers=headers or {}, data=data)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode()
 
 
 def once(shared, name, make_it):

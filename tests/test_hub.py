@@ -18,10 +18,11 @@ import psutil
 import pytest
 from playwright.sync_api import expect
 
-from book import record_status
+from book import answer, record_status
 from booktools.live_page import kernel_output, live_cell, run_button, start_live_code, status
 from booktools.live_server import free_port
 from booktools.make_hub import HubServer
+from test_live_cells import lines
 
 AUTOGRAD = "services/book/chapters/01-autograd.html"
 # What the build wrote below each cell, read before Live Code replaces it.
@@ -51,19 +52,9 @@ def readers(hub, browser):
             context.close()
 
 
-def answer(url, token=None, method="GET", headers=None):
-    """The status and body of a request, as any program on this machine can make it."""
-    auth = {"Authorization": f"token {token}"} if token else {}
-    request = urllib.request.Request(url, method=method, headers={**auth, **(headers or {})})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as refused:
-        return refused.code, refused.read().decode()
-
-
-def lines(text):
-    return [line.rstrip() for line in text.strip().splitlines()]
+def by(token):
+    """The header that carries a token, as JupyterHub's API and a reader's server read it."""
+    return {"Authorization": f"token {token}"}
 
 
 def run_first_cells(page, url):
@@ -101,9 +92,9 @@ def test_two_readers_each_run_chapter_1_on_their_own_server(hub, readers):
 def test_a_readers_token_opens_their_server_only_not_anothers_nor_the_hubs_api(hub, readers):
     alice, token = hub.live_code(readers["alice"])
     bob, _ = hub.live_code(readers["bob"])
-    assert answer(f"{alice}/api/status", token)[0] == 200
-    assert answer(f"{bob}/api/status", token)[0] == 403
-    assert answer(f"{bob}/api/kernels", token, "POST")[0] == 403
+    assert answer(f"{alice}/api/status", by(token))[0] == 200
+    assert answer(f"{bob}/api/status", by(token))[0] == 403
+    assert answer(f"{bob}/api/kernels", by(token), "POST")[0] == 403
     refused = [
         ("users", "GET"),
         ("users/bob", "GET"),
@@ -113,10 +104,10 @@ def test_a_readers_token_opens_their_server_only_not_anothers_nor_the_hubs_api(h
         ("users/bob/server", "DELETE"),
     ]
     for path, method in refused:
-        status, body = answer(f"{hub.url}/hub/api/{path}", token, method)
+        status, body = answer(f"{hub.url}/hub/api/{path}", by(token), method)
         assert status in (403, 404) and '"token"' not in body, (path, method, status)
     # All it tells of its own reader is who they are (JupyterHub's identify scopes): not their servers, nor tokens.
-    status, body = answer(f"{hub.url}/hub/api/users/alice", token)
+    status, body = answer(f"{hub.url}/hub/api/users/alice", by(token))
     assert status == 200 and set(json.loads(body)) <= {"kind", "admin", "groups", "name", "user_info"}
 
 

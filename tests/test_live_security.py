@@ -15,7 +15,7 @@ import pytest
 from jupyter_core.paths import jupyter_runtime_dir
 from playwright.sync_api import expect
 
-from book import until
+from book import answer, until
 from booktools.kernel_server import PageKernels
 from booktools.live_page import press_live_code, status
 from booktools.live_server import free_port
@@ -33,17 +33,6 @@ BROWSER_LIKE = {
 }
 # Another user of the machine: root can become one; a CI runner can through sudo.
 AS_NOBODY = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else ["sudo", "-n", "-u", "nobody", "--"]
-
-
-def answer(url, headers=None, method="GET", body=None):
-    """The status and body of a request, as any program on this machine can make it."""
-    data = json.dumps(body or {}).encode() if method == "POST" else None
-    request = urllib.request.Request(url, method=method, headers=headers or {}, data=data)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as refused:
-        return refused.code, refused.read().decode()
 
 
 def kernels(server):

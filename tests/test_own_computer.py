@@ -31,8 +31,11 @@ BOOK_OUTPUTS = "[...document.querySelectorAll('div.cell')].map(cell => cell.quer
 PRINTED = re.compile(r"http://127\.0\.0\.1:\d+/\S*\?token=\w+")
 
 
-def open_dialog(page):
-    """The launch menu's "Your computer", as a reader picks it; returns the dialog and the command it shows."""
+def open_dialog(page, url=None):
+    """The launch menu's "Your computer", as a reader picks it (on the page at url, if given); returns the dialog and
+    the command it shows."""
+    if url:
+        page.goto(url)
     page.get_by_role("button", name="Launch interactive content").click()
     page.get_by_role("button", name="Your computer").click()
     dialog = page.get_by_role("dialog", name=TITLE)
@@ -92,6 +95,12 @@ def connect(dialog, address):
     dialog.get_by_role("button", name="Connect").click()
 
 
+def connected(page, dialog, address):
+    """connect(), and wait until Live Code is ready on that server."""
+    connect(dialog, address)
+    page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=WAIT)
+
+
 @pytest.mark.timeout(180)
 def test_a_page_runs_its_cells_on_a_server_started_with_the_command_it_shows(new_page, site, tmp_path):
     page = new_page()
@@ -103,8 +112,7 @@ def test_a_page_runs_its_cells_on_a_server_started_with_the_command_it_shows(new
     assert command.startswith("python3.11 -m venv ") and "/binder/requirements.txt && " in command
     assert f"--ServerApp.allow_origin={site} " in f"{command} "  # this page's own origin, read where it is served
     with jupyter_server(server_options(command), tmp_path / "server") as address:
-        connect(dialog, address)
-        page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=WAIT)
+        connected(page, dialog, address)
         expect(dialog).to_have_count(0)
         for first_line in ["import torch", "var_1 = torch.tensor(3.0", "var_mult = var_1 * var_2"]:
             cell = live_cell(page, first_line)
@@ -124,8 +132,7 @@ def test_a_page_runs_its_cells_on_a_server_started_with_the_command_it_shows(new
 @pytest.mark.timeout(180)
 def test_a_server_that_does_not_name_the_sites_origin_refuses_its_pages(new_page, site, book, tmp_path):
     page = new_page()
-    page.goto(f"{site}/{AUTOGRAD}")
-    dialog, command = open_dialog(page)
+    dialog, command = open_dialog(page, f"{site}/{AUTOGRAD}")
     status = dialog.get_by_role("status")
     with jupyter_server(server_options(command, origin=False), tmp_path / "plain") as address:
         connect(dialog, address)
@@ -134,21 +141,18 @@ def test_a_server_that_does_not_name_the_sites_origin_refuses_its_pages(new_page
     # As another site would try it, with the address and token: the server names this site, not that one.
     with jupyter_server(server_options(command), tmp_path / "named") as address, serving(book / "html") as elsewhere:
         other = new_page()
-        other.goto(f"{elsewhere}/{AUTOGRAD}")
-        other_dialog, _ = open_dialog(other)
+        other_dialog, _ = open_dialog(other, f"{elsewhere}/{AUTOGRAD}")
         connect(other_dialog, address)
         expect(other_dialog.get_by_role("status")).to_contain_text("does not let this site in")
         assert other.evaluate("sessionStorage.length") == 0
         # The reader tries again, with the server the command starts: the page goes in.
-        connect(dialog, address)
-        page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=WAIT)
+        connected(page, dialog, address)
 
 
 @pytest.mark.timeout(180)
 def test_a_wrong_token_or_address_gets_a_plain_message_and_another_try(new_page, site, tmp_path):
     page = new_page()
-    page.goto(f"{site}/{AUTOGRAD}")
-    dialog, command = open_dialog(page)
+    dialog, command = open_dialog(page, f"{site}/{AUTOGRAD}")
     status = dialog.get_by_role("status")
     with jupyter_server(server_options(command), tmp_path / "server") as address:
         base = address.split("?")[0]
@@ -161,18 +165,15 @@ def test_a_wrong_token_or_address_gets_a_plain_message_and_another_try(new_page,
             connect(dialog, given)
             expect(status).to_contain_text(said)
             assert page.evaluate("sessionStorage.length") == 0, given
-        connect(dialog, address)
-        page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=WAIT)
+        connected(page, dialog, address)
 
 
 @pytest.mark.timeout(180)
 def test_a_page_already_on_a_kernel_moves_to_the_server_given_next_and_says_when_it_stops(new_page, site, tmp_path):
     page = new_page()
-    page.goto(f"{site}/{AUTOGRAD}")
-    dialog, command = open_dialog(page)
+    dialog, command = open_dialog(page, f"{site}/{AUTOGRAD}")
     with jupyter_server(server_options(command), tmp_path / "first") as first:
-        connect(dialog, first)
-        page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=WAIT)
+        connected(page, dialog, first)
         with jupyter_server(server_options(command), tmp_path / "second") as second:
             dialog, _ = open_dialog(page)
             connect(dialog, second)
@@ -190,8 +191,7 @@ def test_a_page_already_on_a_kernel_moves_to_the_server_given_next_and_says_when
 @pytest.mark.parametrize("mode", ["light", "dark"])
 def test_axe_finds_nothing_serious_in_the_dialog_and_its_message_on_phone_and_desktop(new_page, site, mode):
     page = new_page(color_scheme=mode)
-    page.goto(f"{site}/{AUTOGRAD}")
-    dialog, _ = open_dialog(page)
+    dialog, _ = open_dialog(page, f"{site}/{AUTOGRAD}")
     connect(dialog, "jupyter")
     expect(dialog.get_by_role("status")).to_contain_text("That is not an address")
     for width in (390, 1280):
@@ -225,9 +225,7 @@ def test_a_public_site_says_what_to_allow_where_the_browser_keeps_it_from_the_re
             connect(dialog, address)
             expect(dialog.get_by_role("status")).to_contain_text("Allow it local network access")
             page = allowed.new_page()
-            page.goto(f"{site}/{AUTOGRAD}")
-            dialog, _ = open_dialog(page)
-            connect(dialog, address)
-            page.wait_for_selector("html[data-live-code=ready]", state="attached", timeout=WAIT)
+            dialog, _ = open_dialog(page, f"{site}/{AUTOGRAD}")
+            connected(page, dialog, address)
     finally:
         browser.close()
